@@ -1,0 +1,168 @@
+"""The configuration file: one TOML file, typed and documented field by field.
+
+Every field has a default and a `doc`; a key the file has but this module does not know is an
+error naming the key. `FRONTDESK_CONFIG` or `--config` points at another file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from platformdirs import user_config_dir, user_data_dir
+
+from storage.errors import FrontdeskError
+
+APP_NAME = "frontdesk"
+
+
+class ConfigError(FrontdeskError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+def _doc(text: str, default: Any = MISSING, factory: Any = MISSING) -> Any:
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """The support mailbox frontdesk answers from."""
+
+    email: str = _doc("The support address customers write to, e.g. support@example.com.", "")
+    name: str = _doc("The display name replies are sent under, e.g. 'Acme Support'.", "")
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    """How mail is turned into conversations."""
+
+    support_addresses: list[str] = _doc(
+        "More addresses whose mail counts as our replies (teammates' own addresses, an old "
+        "support address). The account's email always counts.",
+        factory=list,
+    )
+    subject_window_days: int = _doc(
+        "A reply that lost its threading headers joins the same customer's conversation with "
+        "the same subject if that conversation was active within this many days.",
+        14,
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration file."""
+
+    account: AccountConfig = _doc("[account]", factory=AccountConfig)
+    mailbox: MailboxConfig = _doc("[mailbox]", factory=MailboxConfig)
+
+    def support_addresses(self) -> set[str]:
+        found = {a.strip().lower() for a in self.mailbox.support_addresses if a.strip()}
+        if self.account.email:
+            found.add(self.account.email.strip().lower())
+        return found
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir(APP_NAME)) / "frontdesk.db"
+
+
+def config_path(explicit: str | None) -> tuple[Path, bool]:
+    """The file to read and whether the user named it (then it must exist)."""
+    if explicit:
+        return Path(explicit).expanduser(), True
+    env = os.environ.get("FRONTDESK_CONFIG")
+    if env:
+        return Path(env).expanduser(), True
+    return default_config_path(), False
+
+
+def load_config(path: Path, required: bool) -> Config:
+    """Reads and validates the configuration file; a missing default file means defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"config file {path} does not exist") from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    return parse_config(data, str(path))
+
+
+def parse_config(data: dict[str, Any], where: str = "config") -> Config:
+    result = _build(Config, data, where, "")
+    assert isinstance(result, Config)
+    return result
+
+
+def _build(cls: type, data: Any, where: str, prefix: str) -> Any:
+    section = prefix.rstrip(".") or "the top level"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: [{section}] must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{where}: unknown key '{prefix}{key}' in {section} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        values[name] = _convert(hints[name], value, where, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _convert(kind: Any, value: Any, where: str, key: str) -> Any:
+    if is_dataclass(kind) and isinstance(kind, type):
+        return _build(kind, value, where, f"{key}.")
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType):
+        options = [k for k in get_args(kind) if k is not type(None)]
+        return _convert(options[0], value, where, key)
+    if origin is list:
+        (item,) = get_args(kind)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: '{key}' must be a list")
+        return [_convert(item, v, where, f"{key}[{i}]") for i, v in enumerate(value)]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: '{key}' must be a whole number")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: '{key}' must be a string")
+        return value
+    raise ConfigError(f"{where}: '{key}' has a type frontdesk cannot read")  # pragma: no cover
+
+
+def documented_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, default, doc) of every field: the reference in the README is generated from it."""
+    rows: list[tuple[str, str, str]] = []
+    hints = get_type_hints(cls)
+    for f in fields(cls):
+        kind = hints[f.name]
+        if is_dataclass(kind) and isinstance(kind, type):
+            rows.extend(documented_fields(kind, f"{prefix}{f.name}."))
+            continue
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        rows.append((f"{prefix}{f.name}", repr(default), f.metadata["doc"]))
+    return rows

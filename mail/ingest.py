@@ -1,0 +1,114 @@
+"""Ingest: raw messages from any source become stored, threaded conversations.
+
+Parsing happens outside the transaction; each batch is stored in one transaction, so a kill
+loses at most the batch in flight, which the next run stores again (duplicates are skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+
+from mail.parse import parse_message
+from mail.thread import DEFAULT_SUBJECT_WINDOW, place
+from storage import conversations, customers, messages
+from storage.db import Store
+from storage.models import IncomingMessage
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """One message as read from a source, with when it arrived there."""
+
+    data: bytes
+    received_at: datetime | None = None
+    origin: str = ""
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    flagged: int = 0
+    flagged_origins: list[str] = field(default_factory=list)
+    conversations: set[int] = field(default_factory=set)
+
+    def add(self, other: IngestReport) -> None:
+        self.read += other.read
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.flagged += other.flagged
+        self.flagged_origins.extend(other.flagged_origins)
+        self.conversations |= other.conversations
+
+    def summary(self) -> str:
+        return (
+            f"{self.read} read, {self.stored} stored, {self.duplicates} duplicates, "
+            f"{self.flagged} flagged"
+        )
+
+
+class Ingestor:
+    """Stores messages in `store`, treating mail from `support_addresses` as our replies."""
+
+    def __init__(
+        self,
+        store: Store,
+        support_addresses: Iterable[str] = (),
+        subject_window: timedelta = DEFAULT_SUBJECT_WINDOW,
+    ) -> None:
+        self.store = store
+        self.ours = {a.lower() for a in support_addresses} | customers.support_addresses(store)
+        self.subject_window = subject_window
+
+    def ingest(
+        self,
+        mails: Iterable[RawMail | bytes],
+        progress: Callable[[IngestReport], None] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> IngestReport:
+        total = IngestReport()
+        iterator: Iterator[RawMail | bytes] = iter(mails)
+        while batch := list(islice(iterator, batch_size)):
+            parsed = [_parse(item) for item in batch]
+            total.add(self.store_batch(parsed))
+            if progress is not None:
+                progress(total)
+        return total
+
+    def store_batch(self, parsed: list[tuple[IncomingMessage, str]]) -> IngestReport:
+        """Stores already-parsed messages in one transaction."""
+        report = IngestReport(read=len(parsed))
+        with self.store.atomic():
+            for msg, origin in parsed:
+                if messages.find_duplicate(self.store, msg.message_id, msg.content_hash):
+                    report.duplicates += 1
+                    continue
+                placement = place(self.store, msg, self.ours, self.subject_window)
+                messages.insert_message(
+                    self.store, msg, placement.conversation_id, placement.is_ours
+                )
+                report.stored += 1
+                report.conversations.add(placement.conversation_id)
+                if msg.parse_error is not None:
+                    report.flagged += 1
+                    report.flagged_origins.append(f"{origin or msg.message_id}: {msg.parse_error}")
+            live = {c for c in report.conversations if _exists(self.store, c)}
+            conversations.refresh(self.store, sorted(live))
+            report.conversations = live
+        return report
+
+
+def _exists(store: Store, conversation_id: int) -> bool:
+    return store.scalar("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)) is not None
+
+
+def _parse(item: RawMail | bytes) -> tuple[IncomingMessage, str]:
+    mail = item if isinstance(item, RawMail) else RawMail(item)
+    received = mail.received_at or datetime.now(UTC)
+    return parse_message(mail.data, received), mail.origin

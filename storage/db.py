@@ -1,0 +1,78 @@
+"""Opening the store: the file created private (0600), WAL mode, foreign keys on, migrated.
+
+One `Store` per thread: SQLite connections are not shared between threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from storage.errors import StoreError
+from storage.schema import migrations
+
+
+class Store:
+    """An open frontdesk database. Use `Store.open(path)`; close it with `close()` or `with`."""
+
+    def __init__(self, db: Database, path: Path | None) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Opens (creating if needed) the store at `path` and brings its schema up to date."""
+        path = Path(path).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Create the file ourselves so it is never readable by others, not even briefly.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path}: {exc.strerror}") from exc
+        try:
+            conn = sqlite3.connect(path, timeout=30)
+            store = cls._prepare(conn, path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a usable frontdesk database ({exc})") from exc
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A throw-away in-memory store, for pure unit tests."""
+        return cls._prepare(sqlite3.connect(":memory:"), None)
+
+    @classmethod
+    def _prepare(cls, conn: sqlite3.Connection, path: Path | None) -> Store:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        db = Database(conn, execute_plugins=False)
+        migrations.apply(db)
+        return cls(db, path)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction (or a savepoint inside one): all of it is written, or none."""
+        with self.db.atomic():
+            yield
+
+    def scalar(self, sql: str, params: tuple[object, ...] = ()) -> object:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,186 @@
+"""The schema, as an ordered list of sqlite-utils migrations.
+
+A migration is never edited once released: change the schema by adding a new one at the end.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("frontdesk")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        -- Everyone who writes to us or whom we write to. One customer may own several addresses.
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            company TEXT,
+            tier TEXT NOT NULL DEFAULT 'unknown',
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE addresses (
+            addr TEXT PRIMARY KEY,              -- lower-cased
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            name TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        CREATE INDEX addresses_customer ON addresses(customer_id);
+
+        -- Addresses whose mail counts as our own replies, besides the configured account's.
+        CREATE TABLE support_addresses (
+            addr TEXT PRIMARY KEY,
+            source TEXT NOT NULL               -- 'import' or 'config'
+        ) WITHOUT ROWID;
+
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL DEFAULT '',
+            subject_key TEXT NOT NULL DEFAULT '',  -- subject without Re:/Fwd: prefixes, folded
+            customer_id INTEGER REFERENCES customers(id),
+            customer_addr TEXT,                 -- the address that started it (or we wrote to)
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'closed')),
+            message_count INTEGER NOT NULL DEFAULT 0,
+            flagged_count INTEGER NOT NULL DEFAULT 0,
+            first_message_at INTEGER NOT NULL DEFAULT 0,
+            last_message_at INTEGER NOT NULL DEFAULT 0,
+            last_customer_message_at INTEGER,
+            last_our_message_at INTEGER,
+            awaiting_reply INTEGER NOT NULL DEFAULT 0,
+            preview TEXT NOT NULL DEFAULT '',
+            closed_at INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX conversations_queue
+            ON conversations(status, awaiting_reply, last_customer_message_at);
+        CREATE INDEX conversations_last ON conversations(last_message_at);
+        CREATE INDEX conversations_subject ON conversations(customer_id, subject_key);
+
+        -- The raw RFC 5322 bytes, zlib-compressed, so a parser fix can re-derive everything.
+        CREATE TABLE raw_messages (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            raw_id INTEGER NOT NULL REFERENCES raw_messages(id),
+            message_id TEXT NOT NULL,           -- Message-ID without angle brackets
+            synthetic_id INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,         -- with message_id: what makes a duplicate
+            from_addr TEXT,
+            from_name TEXT NOT NULL DEFAULT '',
+            to_json TEXT NOT NULL DEFAULT '[]',
+            cc_json TEXT NOT NULL DEFAULT '[]',
+            reply_to_json TEXT NOT NULL DEFAULT '[]',
+            subject TEXT NOT NULL DEFAULT '',
+            date INTEGER NOT NULL,
+            date_flagged INTEGER NOT NULL DEFAULT 0,
+            received_at INTEGER NOT NULL,
+            in_reply_to TEXT,
+            references_json TEXT NOT NULL DEFAULT '[]',
+            is_ours INTEGER NOT NULL DEFAULT 0,
+            body_text TEXT NOT NULL DEFAULT '',
+            new_text TEXT NOT NULL DEFAULT '',
+            html_only INTEGER NOT NULL DEFAULT 0,
+            parse_error TEXT,
+            UNIQUE (message_id, content_hash)
+        );
+        CREATE INDEX messages_conversation ON messages(conversation_id, date);
+        CREATE INDEX messages_flagged ON messages(parse_error) WHERE parse_error IS NOT NULL;
+
+        -- Every Message-ID a conversation has seen, its own and those its messages reference:
+        -- a message joins the conversation of any id it shares (JWZ's containers, kept in SQL).
+        CREATE TABLE thread_ids (
+            message_id TEXT PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id)
+        ) WITHOUT ROWID;
+        CREATE INDEX thread_ids_conversation ON thread_ids(conversation_id);
+
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            filename TEXT NOT NULL,
+            original_filename TEXT NOT NULL DEFAULT '',
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            part_path TEXT NOT NULL,
+            content_id TEXT NOT NULL DEFAULT '',
+            inline INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX attachments_message ON attachments(message_id);
+
+        -- IMAP folders and their sync state (used by `frontdesk sync`).
+        CREATE TABLE folders (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            uidvalidity INTEGER,
+            uidnext INTEGER,
+            highestmodseq INTEGER,
+            last_sync_at INTEGER
+        );
+        -- Where each message lives on the server: one row per (folder, UID).
+        CREATE TABLE folder_messages (
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            uid INTEGER NOT NULL,
+            message_id INTEGER NOT NULL REFERENCES messages(id),
+            flags TEXT NOT NULL DEFAULT '',
+            modseq INTEGER,
+            PRIMARY KEY (folder_id, uid)
+        ) WITHOUT ROWID;
+        CREATE INDEX folder_messages_message ON folder_messages(message_id);
+
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            owner TEXT                          -- who owns the root cause: Design, Engineering...
+        );
+        CREATE TABLE conversation_tags (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (conversation_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX conversation_tags_tag ON conversation_tags(tag_id);
+
+        -- Who did what when; metrics read this table.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE CASCADE,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_conversation ON events(conversation_id, at);
+        CREATE INDEX events_kind ON events(kind, at);
+
+        -- Full-text search over subject, sender and body: an external-content FTS5 index on
+        -- `messages`, kept in step by triggers, so the text is stored once.
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            subject, from_name, from_addr, body_text,
+            content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, subject, from_name, from_addr, body_text)
+            VALUES (new.id, new.subject, new.from_name, new.from_addr, new.body_text);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, subject, from_name, from_addr, body_text)
+            VALUES ('delete', old.id, old.subject, old.from_name, old.from_addr, old.body_text);
+        END;
+        CREATE TRIGGER messages_fts_update
+            AFTER UPDATE OF subject, from_name, from_addr, body_text ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, subject, from_name, from_addr, body_text)
+            VALUES ('delete', old.id, old.subject, old.from_name, old.from_addr, old.body_text);
+            INSERT INTO messages_fts(rowid, subject, from_name, from_addr, body_text)
+            VALUES (new.id, new.subject, new.from_name, new.from_addr, new.body_text);
+        END;
+        """
+    )

@@ -1,0 +1,1 @@
+"""The terminal face of frontdesk: the `frontdesk` command and its Textual app."""

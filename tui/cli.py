@@ -1,0 +1,366 @@
+"""The `frontdesk` command: global options, subcommands, and errors as one line on stderr.
+
+Subcommands import what they need when they run, so `frontdesk --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mail.config import Config, config_path, default_db_path, load_config
+from mail.sanitize import clean_line, clean_text
+from storage.db import Store
+from storage.errors import FrontdeskError
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit 2), not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class Context:
+    """What every subcommand gets: its arguments, the config, and the store (opened lazily)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        path, required = config_path(args.config)
+        self.config: Config = load_config(path, required)
+        self.db_path = Path(args.db or os.environ.get("FRONTDESK_DB") or default_db_path())
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db_path)
+        return self._store
+
+    def subject_window(self) -> timedelta:
+        return timedelta(days=self.config.mailbox.subject_window_days)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    json.dump(_jsonable(value), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def _fit(text: str, width: int) -> str:
+    text = clean_line(text)
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def cmd_import(ctx: Context) -> int:
+    from mail.ingest import Ingestor, IngestReport
+    from mail.sources import SourceError, count_messages, read_path
+    from storage.customers import remember_support_addresses
+
+    paths = [Path(p).expanduser() for p in ctx.args.paths]
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or folder")
+    extra = [a.strip().lower() for a in ctx.args.support_address]
+    for addr in extra:
+        if "@" not in addr or any(c.isspace() for c in addr):
+            raise FrontdeskError(f"--support-address {addr!r} is not an email address")
+    store = ctx.store
+    if extra:
+        remember_support_addresses(store, extra, "import")
+    ingestor = Ingestor(
+        store, ctx.config.support_addresses() | set(extra), ctx.subject_window()
+    )
+    expected = count_messages(paths)
+    show_progress = sys.stderr.isatty()
+
+    def progress(report: IngestReport) -> None:
+        if show_progress:
+            sys.stderr.write("\r" + _progress_line(report.read, expected))
+            sys.stderr.flush()
+
+    def mails() -> Any:
+        for path in paths:
+            yield from read_path(path)
+
+    report = ingestor.ingest(mails(), progress=progress)
+    if show_progress:
+        sys.stderr.write("\r\x1b[K")
+    for origin in report.flagged_origins[:20]:
+        print(f"flagged: {clean_line(origin)}", file=sys.stderr)
+    print(f"Imported: {report.summary()}; {len(report.conversations)} conversations touched.")
+    return 0
+
+
+def _progress_line(done: int, total: int | None, width: int = 30) -> str:
+    if not total:
+        return f"Importing… {done} messages"
+    share = min(1.0, done / total)
+    filled = int(share * width)
+    return f"Importing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {share:4.0%}"
+
+
+# -- list, show, search ---------------------------------------------------------------------
+
+
+def cmd_list(ctx: Context) -> int:
+    from storage import conversations
+
+    rows = conversations.queue(ctx.store, ctx.args.status, ctx.args.limit)
+    if ctx.args.json:
+        print_json([_conversation_json(c) for c in rows])
+        return 0
+    print_queue(rows)
+    return 0
+
+
+def _conversation_json(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "subject": c.subject,
+        "customer": c.customer.addr if c.customer else None,
+        "customer_name": c.customer.name if c.customer else None,
+        "status": c.status,
+        "message_count": c.message_count,
+        "first_message_at": c.first_message_at,
+        "last_message_at": c.last_message_at,
+        "awaiting_reply": c.awaiting_reply,
+        "tags": list(c.tags),
+        "flagged": c.flagged,
+        "preview": c.preview,
+    }
+
+
+def print_queue(rows: Sequence[Any]) -> None:
+    width = shutil.get_terminal_size((100, 24)).columns
+    now = datetime.now(UTC)
+    if not rows:
+        print("No conversations.")
+        return
+    subject_width = max(20, width - 52)
+    for c in rows:
+        mark = "●" if c.awaiting_reply else " "
+        flag = "!" if c.flagged else " "
+        who = c.customer.name or c.customer.addr if c.customer else "(unknown)"
+        print(
+            f"{c.id:>6} {mark}{flag} {c.status:<7} {_age(c.last_message_at, now):>4} "
+            f"{_fit(who, 22):<22} {_fit(c.subject or '(no subject)', subject_width)}"
+        )
+
+
+def cmd_show(ctx: Context) -> int:
+    from storage import conversations, messages
+
+    conversation = conversations.get(ctx.store, ctx.args.id)
+    thread = messages.messages_of(ctx.store, conversation.id)
+    if ctx.args.json:
+        data = _conversation_json(conversation)
+        data["messages"] = [
+            {
+                "id": m.id,
+                "message_id": m.message_id,
+                "from": m.sender.addr if m.sender else None,
+                "from_name": m.sender.name if m.sender else None,
+                "date": m.date,
+                "ours": m.is_ours,
+                "subject": m.subject,
+                "new_text": m.new_text,
+                "flagged": m.flagged,
+                "parse_error": m.parse_error,
+                "attachments": [
+                    {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                    for a in m.attachments
+                ],
+            }
+            for m in thread
+        ]
+        print_json(data)
+        return 0
+    print(f"#{conversation.id} {clean_line(conversation.subject)}  [{conversation.status}]")
+    for m in thread:
+        sender = m.sender.display() if m.sender else "(unknown sender)"
+        ours = " (us)" if m.is_ours else ""
+        print(f"\n── {clean_line(sender)}{ours} · {m.date:%Y-%m-%d %H:%M} UTC")
+        if m.parse_error:
+            print(f"   ! could not be parsed: {clean_line(m.parse_error)}")
+        print(clean_text(m.new_text or m.body_text))
+        for a in m.attachments:
+            print(f"   📎 {clean_line(a.filename)} ({a.content_type}, {a.size} bytes)")
+    return 0
+
+
+def cmd_search(ctx: Context) -> int:
+    from storage.search import search
+
+    hits = search(ctx.store, ctx.args.query, ctx.args.limit)
+    if ctx.args.json:
+        print_json(hits)
+        return 0
+    if not hits:
+        print("No matches.")
+    for hit in hits:
+        who = hit.sender.name or hit.sender.addr if hit.sender else "(unknown)"
+        print(f"{hit.conversation_id:>6}  {hit.date:%Y-%m-%d}  {_fit(who, 22):<22} "
+              f"{_fit(hit.subject, 60)}")
+        print(f"        {_fit(hit.snippet, 100)}")
+    return 0
+
+
+def cmd_reindex(ctx: Context) -> int:
+    from mail.reindex import reindex
+
+    report = reindex(ctx.store, ctx.config.support_addresses(), ctx.subject_window())
+    print(f"Reindexed: {report.summary()}")
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from mail.demo_store import build_demo_store
+
+    target = Path(ctx.args.dir).expanduser() if ctx.args.dir else None
+    path, report = build_demo_store(target)
+    from storage import conversations
+
+    with Store.open(path) as store:
+        rows = conversations.queue(store, "open", 20)
+        print_queue(rows)
+    print(f"\nDemo mailbox: {report.summary()}.")
+    print(f"Store: {path}  (try: frontdesk --db {path} list --status all)")
+    return 0
+
+
+# -- wiring ---------------------------------------------------------------------------------
+
+Command = Callable[[Context], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="frontdesk",
+        description="A keyboard-driven help desk for support email, in your terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontdesk {version('frontdesk')}")
+    parser.add_argument(
+        "--db", metavar="PATH", help="the store (default: $FRONTDESK_DB, else the data dir)"
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help="the config file (default: $FRONTDESK_CONFIG, else the "
+        "config dir)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("import", help="import mbox files, Maildir folders and .eml files")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="mbox file, Maildir, .eml, or folder")
+    p.add_argument(
+        "--support-address", action="append", default=[], metavar="ADDR",
+        help="mail from this address counts as our reply (repeatable; remembered)",
+    )
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("list", help="list conversations in queue order")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument(
+        "--status", choices=["open", "pending", "closed", "all"], default="open",
+        help="which conversations (default: open, i.e. waiting on us)",
+    )
+    p.add_argument("--limit", type=_positive, metavar="N", help="at most N conversations")
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("show", help="show one conversation with its messages")
+    p.add_argument("id", type=_positive, metavar="ID", help="the conversation's number")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_show)
+
+    p = sub.add_parser("search", help="full-text search over subject, sender and body")
+    p.add_argument("query", metavar="QUERY", help='words, "phrases", prefix*, OR, NOT')
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N results")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("reindex", help="re-parse every stored raw message")
+    p.set_defaults(run=cmd_reindex)
+
+    p = sub.add_parser("demo", help="build a fresh demo mailbox and show its queue")
+    p.add_argument("--dir", metavar="DIR", help="where to put the demo store (default: temp dir)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    ctx: Context | None = None
+    try:
+        ctx = Context(args)
+        return int(args.run(ctx))
+    except FrontdeskError as exc:
+        print(f"frontdesk: error: {clean_line(str(exc))}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("frontdesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head): nothing more to say
+        return 0
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
