@@ -10,6 +10,7 @@ import os
 import tomllib
 import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -30,12 +31,65 @@ def _doc(text: str, default: Any = MISSING, factory: Any = MISSING) -> Any:
     return field(default=default, metadata={"doc": text})
 
 
+SECURITY_CHOICES = ("ssl", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How to reach one mail server (the IMAP one, or the SMTP one)."""
+
+    host: str = _doc("The server's host name, e.g. imap.example.com.", "")
+    port: int = _doc("The port; 0 means the usual one for `security` (993/143, 465/587).", 0)
+    security: str = _doc(
+        "'ssl' (TLS from the start), 'starttls', or 'none' (allowed only to a loopback host).",
+        "ssl",
+    )
+    username: str = _doc("The login name; the password lives in the OS keychain.", "")
+    ca_file: str = _doc(
+        "A PEM file of certificates to trust besides the system's: for a self-signed server.", ""
+    )
+
+
 @dataclass(frozen=True)
 class AccountConfig:
     """The support mailbox frontdesk answers from."""
 
     email: str = _doc("The support address customers write to, e.g. support@example.com.", "")
     name: str = _doc("The display name replies are sent under, e.g. 'Acme Support'.", "")
+    imap: ServerConfig = _doc("[account.imap]", factory=ServerConfig)
+    smtp: ServerConfig = _doc("[account.smtp]", factory=ServerConfig)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """What `frontdesk sync` fetches, and how."""
+
+    folders: list[str] = _doc(
+        "The folders to sync; the Sent folder is added unless `sync_sent` is false.",
+        factory=lambda: ["INBOX"],
+    )
+    sent_folder: str = _doc(
+        "The Sent folder's name; empty means found by the server's \\Sent mark or a common name.",
+        "",
+    )
+    sync_sent: bool = _doc(
+        "Sync the Sent folder, so replies sent from other mail clients count as replies.", True
+    )
+    since: str = _doc(
+        "A date (YYYY-MM-DD): mail older than it is never fetched. Empty: everything.", ""
+    )
+    close_older_than_days: int = _doc(
+        "Conversations whose last message is older than this many days when first synced are "
+        "imported closed: history, not work. 0 keeps everything open.",
+        30,
+    )
+    batch_size: int = _doc("Messages fetched and stored per transaction.", 200)
+    poll_seconds: int = _doc(
+        "With --watch: a full sync this often; without IDLE on the server, the polling interval.",
+        60,
+    )
+    retries: int = _doc("Attempts after a lost connection before giving up, with backoff.", 3)
+    timeout_seconds: int = _doc("How long to wait for the server before calling it lost.", 30)
 
 
 @dataclass(frozen=True)
@@ -60,6 +114,7 @@ class Config:
 
     account: AccountConfig = _doc("[account]", factory=AccountConfig)
     mailbox: MailboxConfig = _doc("[mailbox]", factory=MailboxConfig)
+    sync: SyncConfig = _doc("[sync]", factory=SyncConfig)
 
     def support_addresses(self) -> set[str]:
         found = {a.strip().lower() for a in self.mailbox.support_addresses if a.strip()}
@@ -103,10 +158,48 @@ def load_config(path: Path, required: bool) -> Config:
     return parse_config(data, str(path))
 
 
+MAX_SUBJECT_WINDOW_DAYS = 3650
+
+
 def parse_config(data: dict[str, Any], where: str = "config") -> Config:
     result = _build(Config, data, where, "")
     assert isinstance(result, Config)
+    _check_range(
+        where,
+        "mailbox.subject_window_days",
+        result.mailbox.subject_window_days,
+        0,
+        MAX_SUBJECT_WINDOW_DAYS,
+    )  # beyond, date arithmetic overflows
+    for kind in ("imap", "smtp"):
+        server: ServerConfig = getattr(result.account, kind)
+        if server.security not in SECURITY_CHOICES:
+            raise ConfigError(
+                f"{where}: 'account.{kind}.security' must be one of "
+                f"{', '.join(SECURITY_CHOICES)} (is {server.security!r})"
+            )
+        _check_range(where, f"account.{kind}.port", server.port, 0, 65535)
+    sync = result.sync
+    _check_range(where, "sync.close_older_than_days", sync.close_older_than_days, 0, 36500)
+    _check_range(where, "sync.batch_size", sync.batch_size, 1, 5000)
+    _check_range(where, "sync.poll_seconds", sync.poll_seconds, 5, 86400)
+    _check_range(where, "sync.retries", sync.retries, 0, 20)
+    _check_range(where, "sync.timeout_seconds", sync.timeout_seconds, 1, 3600)
+    if sync.since:
+        try:
+            date.fromisoformat(sync.since)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: 'sync.since' must be a date like 2026-01-31 (is {sync.since!r})"
+            ) from None
+    if not sync.folders:
+        raise ConfigError(f"{where}: 'sync.folders' must name at least one folder")
     return result
+
+
+def _check_range(where: str, key: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{where}: '{key}' must be between {low} and {high} (is {value})")
 
 
 def _build(cls: type, data: Any, where: str, prefix: str) -> Any:
@@ -163,6 +256,6 @@ def documented_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, s
         if is_dataclass(kind) and isinstance(kind, type):
             rows.extend(documented_fields(kind, f"{prefix}{f.name}."))
             continue
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default_factory is MISSING else f.default_factory()
         rows.append((f"{prefix}{f.name}", repr(default), f.metadata["doc"]))
     return rows

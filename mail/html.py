@@ -7,9 +7,17 @@ import textwrap
 from html import unescape
 
 from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 
-_CONFIG = ParserConfig(display_images=False, display_links=False, deduplicate_captions=True)
+# The "strict" profile: the default one indents every nested <div> by two spaces, and HTML mail
+# nests dozens of them, which leaves lines ragged and hides attribution lines ("On … wrote:").
+_CONFIG = ParserConfig(
+    css=CSS_PROFILES["strict"],
+    display_images=False,
+    display_links=False,
+    deduplicate_captions=True,
+)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _INVISIBLE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")

@@ -37,6 +37,8 @@ class IngestReport:
     flagged: int = 0
     flagged_origins: list[str] = field(default_factory=list)
     conversations: set[int] = field(default_factory=set)
+    # The stored row of each message read, in input order (a duplicate's is the earlier copy).
+    message_rows: list[int] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
         self.read += other.read
@@ -45,6 +47,7 @@ class IngestReport:
         self.flagged += other.flagged
         self.flagged_origins.extend(other.flagged_origins)
         self.conversations |= other.conversations
+        self.message_rows.extend(other.message_rows)
 
     def summary(self) -> str:
         return (
@@ -81,18 +84,26 @@ class Ingestor:
                 progress(total)
         return total
 
-    def store_batch(self, parsed: list[tuple[IncomingMessage, str]]) -> IngestReport:
-        """Stores already-parsed messages in one transaction."""
+    def store_batch(
+        self,
+        parsed: list[tuple[IncomingMessage, str]],
+        close_before: datetime | None = None,
+    ) -> IngestReport:
+        """Stores already-parsed messages in one transaction. Conversations whose last message
+        is older than `close_before` are closed: history, not work (a first sync)."""
         report = IngestReport(read=len(parsed))
         with self.store.atomic():
             for msg, origin in parsed:
-                if messages.find_duplicate(self.store, msg.message_id, msg.content_hash):
+                duplicate = messages.find_duplicate(self.store, msg.message_id, msg.content_hash)
+                if duplicate is not None:
                     report.duplicates += 1
+                    report.message_rows.append(duplicate)
                     continue
                 placement = place(self.store, msg, self.ours, self.subject_window)
-                messages.insert_message(
+                row_id = messages.insert_message(
                     self.store, msg, placement.conversation_id, placement.is_ours
                 )
+                report.message_rows.append(row_id)
                 report.stored += 1
                 report.conversations.add(placement.conversation_id)
                 if msg.parse_error is not None:
@@ -100,6 +111,8 @@ class Ingestor:
                     report.flagged_origins.append(f"{origin or msg.message_id}: {msg.parse_error}")
             live = {c for c in report.conversations if _exists(self.store, c)}
             conversations.refresh(self.store, sorted(live))
+            if close_before is not None:
+                conversations.close_history(self.store, live, close_before)
             report.conversations = live
         return report
 

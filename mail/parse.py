@@ -30,6 +30,7 @@ _FUTURE_SLACK = timedelta(days=1)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # printable ASCII but the colon (RFC 5322 ftext)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
+_ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=)+")
 _SPACE_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t]+(?==\?)")
 _MSG_ID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _BARE_ID = re.compile(r"^[^<>\s@]+@[^<>\s@]+$")
@@ -47,8 +48,8 @@ class _Headers:
         self.fields: dict[str, list[str]] = {}
         self.malformed_lines = 0
         current: list[str] | None = None
-        for line in text.split("\n"):
-            line = line.rstrip("\r")
+        for raw_line in text.split("\n"):
+            line = raw_line.rstrip("\r")
             if line[:1] in (" ", "\t"):
                 if current is not None:
                     current[-1] = f"{current[-1]} {line.strip()}" if current[-1] else line.strip()
@@ -93,18 +94,37 @@ def decode_words(value: str) -> str:
     if "=?" not in value:
         return value
     value = _SPACE_BETWEEN_WORDS.sub("", value)
-    return _ENCODED_WORD.sub(_decode_word, value)
+    return _ENCODED_RUN.sub(_decode_run, value)
 
 
-def _decode_word(match: re.Match[str]) -> str:
-    charset, encoding, text = match.group(1), match.group(2).lower(), match.group(3)
-    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix: =?utf-8*en?q?...?=
+def _decode_run(run: re.Match[str]) -> str:
+    """Decodes adjacent encoded words. The bytes of consecutive words in one charset are decoded
+    together: senders split multi-byte characters (and ISO-2022-JP states) across words."""
+    out: list[str] = []
+    pending, pending_charset = b"", ""
+    for match in _ENCODED_WORD.finditer(run.group(0)):
+        charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix: =?utf-8*en?q?...?=
+        data = _word_bytes(match.group(2).lower(), match.group(3))
+        if pending_charset and (data is None or charset.lower() != pending_charset.lower()):
+            out.append(decode_bytes(pending, pending_charset))
+            pending, pending_charset = b"", ""
+        if data is None:
+            out.append(match.group(0))
+        else:
+            pending, pending_charset = pending + data, charset
+    if pending_charset:
+        out.append(decode_bytes(pending, pending_charset))
+    return "".join(out)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes | None:
+    """The bytes an encoded word carries, or None when it carries none it could decode."""
     raw = text.encode("ascii", "replace")
     try:
         data = binascii.a2b_qp(raw, header=True) if encoding == "q" else _base64(raw)
     except (binascii.Error, ValueError):
-        return match.group(0)
-    return decode_bytes(data, charset)
+        return None
+    return data if data or not raw else None
 
 
 def _base64(data: bytes) -> bytes:
@@ -112,14 +132,37 @@ def _base64(data: bytes) -> bytes:
         return binascii.a2b_base64(data)
     except binascii.Error:
         cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
-        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
-        return binascii.a2b_base64(cleaned)
+        if len(cleaned) % 4 == 1:  # a lone last character holds no whole byte
+            cleaned = cleaned[:-1]
+        return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
+
+
+# The common shapes, `a@b.c`, `Name <a@b.c>` and `"Name" <a@b.c>` (no escapes, commas or
+# comments), take a fast path; anything else goes through the stdlib's careful, slower parser.
+_SIMPLE_ADDRESS = re.compile(
+    r'^[ \t]*(?:(?:"([^"\\\x00-\x1f\x7f]*)"|([!#-\'*+\-./0-9=?A-Z^_`a-z{|}~\x80-\U0010ffff]'
+    r"[!#-\'*+\-./0-9=?A-Z^_`a-z{|}~\x80-\U0010ffff ]*?))?[ \t]*"
+    r"<([!#-'*+\-./0-9=?A-Z^_`a-z{|}~]+@[\-.0-9A-Za-z]+)>"
+    r"|([!#-'*+\-./0-9=?A-Z^_`a-z{|}~]+@[\-.0-9A-Za-z]+))[ \t]*$"
+)
+
+
+def _split_addresses(values: list[str]) -> list[tuple[str, str]]:
+    if len(values) == 1:
+        simple = _SIMPLE_ADDRESS.match(values[0])
+        if simple is not None:
+            if simple.group(4):
+                return [("", simple.group(4))]
+            if simple.group(1) is not None:  # quoted: kept as written, as the stdlib does
+                return [(simple.group(1), simple.group(3))]
+            return [((simple.group(2) or "").strip(), simple.group(3))]
+    return getaddresses(values)
 
 
 def _addresses(values: list[str], warnings: list[str]) -> tuple[Address, ...]:
     found: list[Address] = []
-    for name, addr in getaddresses(values):
-        addr = clean_line(addr).lower()
+    for name, raw_addr in _split_addresses(values):
+        addr = clean_line(raw_addr).lower()
         if not addr:
             continue
         if not _VALID_ADDR.match(addr):
@@ -176,15 +219,13 @@ def _transfer_decode(data: bytes, encoding: str | None) -> bytes:
     return data
 
 
-def _walk(
-    headers: _Headers, body: bytes, path: str, out: _Body, depth: int, default: str
-) -> None:
+def _walk(headers: _Headers, body: bytes, path: str, out: _Body, depth: int, default: str) -> None:
     out.parts += 1
     if out.parts > _MAX_PARTS or depth > _MAX_DEPTH:
         out.warnings.append("MIME structure too deep or too large; the rest is in the raw message")
         return
     entity = _entity_type(headers)
-    ctype = entity.get_content_type() if headers.get("content-type") else default
+    ctype = clean_line(entity.get_content_type()) if headers.get("content-type") else default
     maintype = ctype.split("/", 1)[0]
     if maintype == "multipart":
         boundary = entity.get_param("boundary")
@@ -211,18 +252,30 @@ def _alternative(children: list[bytes], path: str, out: _Body, depth: int, defau
     for index, child in enumerate(children, 1):
         head, child_body = split_head(child)
         branch = _Body(parts=out.parts)
-        _walk(_Headers(_decode_header_block(head)), child_body, _join(path, index), branch,
-              depth + 1, default)
+        _walk(
+            _Headers(_decode_header_block(head)),
+            child_body,
+            _join(path, index),
+            branch,
+            depth + 1,
+            default,
+        )
         out.parts = branch.parts
         out.attachments.extend(branch.attachments)
         out.warnings.extend(branch.warnings)
-        if branch.plain and (best is None or not best.plain):
-            best = branch
-        elif branch.html and best is None:
+        if (_has_text(branch.plain) and (best is None or not _has_text(best.plain))) or (
+            branch.html and best is None
+        ):
             best = branch
     if best is not None:
-        out.plain.extend(best.plain)
-        out.html.extend(best.html if not best.plain else [])
+        if _has_text(best.plain):
+            out.plain.extend(best.plain)
+        else:  # an empty plain-text alternative is no alternative to the HTML
+            out.html.extend(best.html)
+
+
+def _has_text(parts: list[str]) -> bool:
+    return any(part.strip() for part in parts)
 
 
 def _join(path: str, index: int) -> str:
@@ -282,7 +335,7 @@ def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
                 end = position - 1 if position > 0 else 0
                 if end > start and body[end - 1] == 0x0D:
                     end -= 1
-                parts.append(body[start:max(start, end)])
+                parts.append(body[start : max(start, end)])
             if rest == b"--":
                 return parts
             start = line_end
@@ -320,7 +373,7 @@ def parse_message(raw: bytes, received_at: datetime | None = None) -> IncomingMe
     received = (received_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     try:
         return _parse(raw, received)
-    except Exception as exc:  # noqa: BLE001 - any failure becomes a flagged, stored message
+    except Exception as exc:  # any failure becomes a flagged, stored message
         return unparsable(raw, received, f"{type(exc).__name__}: {exc}")
 
 
@@ -358,7 +411,11 @@ def _parse(raw: bytes, received_at: datetime) -> IncomingMessage:
         message_id, synthetic = synthetic_message_id(headers, content_hash), True
     in_reply_to_ids = message_ids(headers.get("in-reply-to"))
     references = [i for i in message_ids(headers.get("references")) if i != message_id]
-    if in_reply_to_ids and in_reply_to_ids[-1] not in references and in_reply_to_ids[-1] != message_id:
+    if (
+        in_reply_to_ids
+        and in_reply_to_ids[-1] not in references
+        and in_reply_to_ids[-1] != message_id
+    ):
         references.append(in_reply_to_ids[-1])
     references = list(dict.fromkeys(references))[-MAX_REFERENCES:]
 
@@ -388,8 +445,12 @@ def _parse(raw: bytes, received_at: datetime) -> IncomingMessage:
 def synthetic_message_id(headers: _Headers, content_hash: str) -> str:
     """A stable Message-ID for a message without one: the same message always gets the same."""
     basis = "\n".join(
-        [headers.get("from") or "", headers.get("date") or "", headers.get("subject") or "",
-         content_hash]
+        [
+            headers.get("from") or "",
+            headers.get("date") or "",
+            headers.get("subject") or "",
+            content_hash,
+        ]
     )
     digest = hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{digest}@synthetic.frontdesk.invalid"

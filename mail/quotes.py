@@ -29,18 +29,28 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 _SIGN_OFF_TAIL_LINES = 4
+_SIGN_OFF_TAIL_WORDS = 6  # a longer line after a sign-off is a sentence, not a name or title
 
 
 def new_text(body: str) -> str:
     """The text this message adds to the conversation, for previews and folding."""
     if not body:
         return ""
-    window = body
-    first_quote = body.find("\n>")
-    if first_quote >= 0:
-        window = body[: first_quote + 1]
-    window = window[: _history_start(window)]
-    lines = [line.rstrip() for line in window.split("\n") if not line.startswith(">")]
+    all_lines = body.split("\n")
+    first_quote = next((i for i, line in enumerate(all_lines) if line.startswith(">")), None)
+    before = "\n".join(all_lines[:first_quote])
+    head = before[: _history_start(before)]
+    history = before[len(head) :]
+    attribution_only = sum(1 for line in history.split("\n") if line.strip()) <= 2
+    if first_quote is None or (history and (head.strip() or not attribution_only)):
+        # Top-posting: the new text, then an attribution or header block and the history.
+        lines = [line.rstrip() for line in head.split("\n")]
+    else:
+        # Inline or bottom-posting (any attribution is above the first quote): the answers are
+        # the lines between the quotes.
+        kept = head.split("\n") + all_lines[first_quote:]
+        lines = [line.rstrip() for line in kept if not line.startswith(">")]
+        lines = [line for i, line in enumerate(lines) if line or (i > 0 and lines[i - 1])]
     lines = _cut_signature(lines)
     return "\n".join(lines).strip()
 
@@ -74,5 +84,7 @@ def _cut_signature(lines: list[str]) -> list[str]:
         if _SIGN_OFF.match(lines[index].strip()):
             if index > 0:
                 return lines[:index]
+            break
+        if len(lines[index].split()) > _SIGN_OFF_TAIL_WORDS:
             break
     return lines

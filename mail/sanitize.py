@@ -11,11 +11,13 @@ import re
 import unicodedata
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/APC/PM/SOS strings up to their
-# terminator (BEL or ESC \), and two-character escapes. The 8-bit C1 forms are covered too.
+# terminator (BEL or ESC \) on the same line, and two-character escapes. The 8-bit C1 forms are
+# covered too. A string without a terminator loses only its introducer (by the last branch or
+# `_CONTROL`), never the rest of the text.
 _ESCAPE_SEQUENCE = re.compile(
     r"""
     (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?          # CSI
-  | (?:\x1b[\]P_^X]|[\x90\x98\x9d\x9e\x9f]) .*? (?:\x07|\x1b\\|\x9c|$)   # OSC, DCS, SOS, PM, APC
+  | (?:\x1b[\]P_^X]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)   # OSC, DCS...
   | \x1b [ -/]* [0-~]?                            # other escapes (charset selection, RIS...)
     """,
     re.VERBOSE | re.DOTALL,

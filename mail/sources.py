@@ -24,8 +24,13 @@ def is_maildir(path: Path) -> bool:
 
 
 def is_mbox(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(5) == b"From "
+    """Whether `path` is an mbox file; an empty file is an empty mbox (a mail client's empty
+    folder), not an empty message."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(5) in (b"From ", b"")
+    except OSError as exc:
+        raise SourceError(f"{path}: {exc.strerror}") from exc
 
 
 def read_path(path: Path) -> Iterator[RawMail]:
@@ -36,6 +41,8 @@ def read_path(path: Path) -> Iterator[RawMail]:
         yield from read_maildir(path)
     elif path.is_dir():
         yield from _read_folder(path)
+    elif not path.is_file():  # a socket or a FIFO: opening it would fail, or block
+        raise SourceError(f"{path}: not a mail file or folder")
     elif is_mbox(path):
         yield from read_mbox(path)
     else:
@@ -69,7 +76,9 @@ def read_maildir(path: Path) -> Iterator[RawMail]:
     with the delivery time)."""
     files: list[Path] = []
     for sub in ("new", "cur"):
-        files.extend(p for p in (path / sub).iterdir() if p.is_file() and not p.name.startswith("."))
+        files.extend(
+            p for p in (path / sub).iterdir() if p.is_file() and not p.name.startswith(".")
+        )
     files.sort(key=lambda p: p.name)
     for file in files:
         try:

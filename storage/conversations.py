@@ -50,9 +50,12 @@ def find_by_subject(
     store: Store, customer_id: int, subject_key: str, since: datetime
 ) -> int | None:
     """The customer's most recent conversation with this subject active since `since`."""
+    # From the messages, not `last_message_at`: summaries are refreshed only at the end of an
+    # ingest batch, and a conversation created earlier in the same batch must be found too.
     row = store.conn.execute(
-        "SELECT id FROM conversations WHERE customer_id = ? AND subject_key = ?"
-        " AND last_message_at >= ? ORDER BY last_message_at DESC LIMIT 1",
+        "SELECT c.id, (SELECT max(m.date) FROM messages m WHERE m.conversation_id = c.id) AS last"
+        " FROM conversations c WHERE c.customer_id = ? AND c.subject_key = ? AND last >= ?"
+        " ORDER BY last DESC, c.id DESC LIMIT 1",
         (customer_id, subject_key, to_epoch(since)),
     ).fetchone()
     return None if row is None else int(row[0])
@@ -118,17 +121,25 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
     waiting_on_us = last_customer_at is not None and (
         last_ours_at is None or last_customer_at > last_ours_at
     )
-    if status == Status.CLOSED and closed_at is not None and waiting_on_us:
-        if last_customer_at > closed_at:
-            status, closed_at = Status.OPEN, None
-            events.record(store, "reopened", conversation_id, at=from_epoch(last_customer_at))
+    reopened = status == Status.CLOSED and closed_at is not None and waiting_on_us
+    if reopened and last_customer_at > closed_at:
+        status, closed_at = Status.OPEN, None
+        events.record(store, "reopened", conversation_id, at=from_epoch(last_customer_at))
     if status != Status.CLOSED:
         status = Status.OPEN if waiting_on_us else Status.PENDING
+    # The customer has waited since their first message after our last reply: follow-ups
+    # ("any news?") do not reset the clock.
+    waiting_since = None
+    if waiting_on_us:
+        waiting_since = conn.execute(
+            "SELECT min(date) FROM messages WHERE conversation_id = ? AND is_ours = 0 AND date > ?",
+            (conversation_id, last_ours_at if last_ours_at is not None else -1),
+        ).fetchone()[0]
     conn.execute(
         """UPDATE conversations SET subject = ?, message_count = ?, flagged_count = ?,
                first_message_at = ?, last_message_at = ?, last_customer_message_at = ?,
                last_our_message_at = ?, awaiting_reply = ?, preview = ?, status = ?,
-               closed_at = ?
+               closed_at = ?, waiting_since = ?
            WHERE id = ?""",
         (
             first[0] if first else "",
@@ -142,9 +153,24 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
             preview,
             str(status),
             closed_at,
+            waiting_since,
             conversation_id,
         ),
     )
+
+
+def close_history(store: Store, conversation_ids: Iterable[int], before: datetime) -> int:
+    """Closes those of the conversations whose last message is older than `before` and that
+    never were closed by hand: old history imported by a first sync is not work to do."""
+    closed = 0
+    for conversation_id in conversation_ids:
+        cursor = store.conn.execute(
+            "UPDATE conversations SET status = 'closed', awaiting_reply = 0, closed_at = ?"
+            " WHERE id = ? AND status != 'closed' AND last_message_at < ?",
+            (now_epoch(), conversation_id, to_epoch(before)),
+        )
+        closed += cursor.rowcount
+    return closed
 
 
 def set_status(
@@ -154,9 +180,12 @@ def set_status(
     moment = now_epoch() if at is None else to_epoch(at)
     with store.atomic():
         get(store, conversation_id)
+        closing = status == Status.CLOSED
+        # A closed conversation waits on no one (as `_refresh_one` computes it too).
         store.conn.execute(
-            "UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
-            (str(status), moment if status == Status.CLOSED else None, conversation_id),
+            "UPDATE conversations SET status = ?, closed_at = ?,"
+            " awaiting_reply = CASE WHEN ? THEN 0 ELSE awaiting_reply END WHERE id = ?",
+            (str(status), moment if closing else None, int(closing), conversation_id),
         )
         kind = "closed" if status == Status.CLOSED else "reopened"
         events.record(store, kind, conversation_id, actor=actor, at=from_epoch(moment))
@@ -167,7 +196,7 @@ def set_status(
 _SELECT = """
     SELECT c.id, c.subject, c.customer_addr, coalesce(nullif(cu.name, ''), a.name, ''), c.status,
            c.message_count, c.first_message_at, c.last_message_at, c.last_customer_message_at,
-           c.awaiting_reply, c.preview, c.flagged_count,
+           c.awaiting_reply, c.preview, c.flagged_count, c.waiting_since,
            (SELECT group_concat(t.name, char(31)) FROM conversation_tags ct
               JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id)
     FROM conversations c
@@ -179,7 +208,7 @@ _SELECT = """
 # most recent first.
 _QUEUE_ORDER = """
     ORDER BY c.awaiting_reply DESC,
-             CASE WHEN c.awaiting_reply THEN c.last_customer_message_at END ASC,
+             CASE WHEN c.awaiting_reply THEN c.waiting_since END ASC,
              c.last_message_at DESC, c.id DESC
 """
 
@@ -195,15 +224,17 @@ def _conversation(row: tuple[Any, ...]) -> Conversation:
         last_message_at=from_epoch(row[7]),
         last_customer_message_at=from_epoch(row[8]) if row[8] is not None else None,
         awaiting_reply=bool(row[9]),
+        waiting_since=from_epoch(row[12]) if row[12] is not None else None,
         preview=row[10],
         flagged_count=row[11],
-        tags=tuple(sorted(row[12].split("\x1f"))) if row[12] else (),
+        tags=tuple(sorted(row[13].split("\x1f"))) if row[13] else (),
     )
 
 
 def queue(store: Store, status: str = "open", limit: int | None = None) -> list[Conversation]:
     """Conversations in queue order. `status` is open, pending, closed, or all."""
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if status != "all":
         where, params = "WHERE c.status = ?", (Status(status).value,)
     sql = f"{_SELECT} {where} {_QUEUE_ORDER}"

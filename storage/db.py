@@ -10,6 +10,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -64,7 +65,7 @@ class Store:
         with self.db.atomic():
             yield
 
-    def scalar(self, sql: str, params: tuple[object, ...] = ()) -> object:
+    def scalar(self, sql: str, params: tuple[object, ...] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 

@@ -138,6 +138,8 @@ class Conversation:
     preview: str
     flagged_count: int
     tags: tuple[str, ...] = ()
+    # When the customer's wait for our reply began (None when nothing waits on us).
+    waiting_since: datetime | None = None
 
     @property
     def flagged(self) -> bool:

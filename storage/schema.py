@@ -184,3 +184,38 @@ def m001_initial(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m002_sync(db: Database) -> None:
+    db.executescript(
+        """
+        -- Local flag changes (read, starred...) waiting to be pushed to the server by sync.
+        CREATE TABLE flag_changes (
+            id INTEGER PRIMARY KEY,
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            uid INTEGER NOT NULL,
+            add_flags TEXT NOT NULL DEFAULT '',
+            remove_flags TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX flag_changes_folder ON flag_changes(folder_id, id);
+        -- Gmail's stable id of a message across its labels (X-GM-MSGID).
+        ALTER TABLE messages ADD COLUMN gm_msgid INTEGER;
+        CREATE INDEX messages_gm_msgid ON messages(gm_msgid) WHERE gm_msgid IS NOT NULL;
+        CREATE INDEX messages_message_id ON messages(message_id);
+        """
+    )
+
+
+@migrations()
+def m003_waiting_since(db: Database) -> None:
+    db.executescript(
+        """
+        -- When the customer started waiting on us: their first message after our last reply.
+        ALTER TABLE conversations ADD COLUMN waiting_since INTEGER;
+        UPDATE conversations SET waiting_since = last_customer_message_at WHERE awaiting_reply;
+        DROP INDEX conversations_queue;
+        CREATE INDEX conversations_queue ON conversations(status, awaiting_reply, waiting_since);
+        """
+    )

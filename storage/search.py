@@ -17,6 +17,7 @@ from storage.timeutil import from_epoch
 
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _OPERATORS = {"AND", "OR", "NOT"}
+_OPEN, _CLOSE = "(", ")"
 _BAREWORD = re.compile(r"^\w+\*?$")
 
 
@@ -28,27 +29,40 @@ def fts_query(text: str) -> str:
     """Turns what the user typed into a valid FTS5 query."""
     parts: list[str] = []
     depth = 0
+
+    def operand(part: str) -> None:
+        # FTS5 joins two phrases by an implicit AND, but not a group and its neighbour.
+        after_operand = bool(parts) and parts[-1] not in _OPERATORS and parts[-1] != _OPEN
+        if after_operand and (parts[-1] == _CLOSE or part == _OPEN):
+            parts.append("AND")
+        parts.append(part)
+
+    # NUL would end the query string early; a lone surrogate (undecodable bytes in argv) cannot
+    # be encoded for SQLite at all.
+    text = text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
     for token in _TOKEN.findall(text):
         if token in _OPERATORS:
             if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
                 parts.append(token)
-        elif token == "(":
+        elif token == _OPEN:
             depth += 1
-            parts.append(token)
-        elif token == ")":
+            operand(token)
+        elif token == _CLOSE:
+            while parts and parts[-1] in _OPERATORS:
+                parts.pop()
             if depth and parts and parts[-1] != "(":
                 depth -= 1
                 parts.append(token)
         elif token.startswith('"'):
             phrase = token.strip('"').replace('"', "")
             if phrase.strip():
-                parts.append(f'"{phrase}"')
-        elif _BAREWORD.match(token):
-            parts.append(token)
+                operand(f'"{phrase}"')
+        elif _BAREWORD.match(token) and token.rstrip("*") not in _OPERATORS:
+            operand(token)
         else:
-            words = re.sub(r"[^\w*]+", " ", token).split()
-            if words:
-                parts.append('"' + " ".join(w.rstrip("*") for w in words) + '"')
+            words = [w.rstrip("*") for w in re.sub(r"[^\w*]+", " ", token).split()]
+            if any(words):
+                operand('"' + " ".join(w for w in words if w) + '"')
     while parts and parts[-1] in _OPERATORS | {"("}:
         parts.pop()
     parts.extend(")" * max(0, parts.count("(") - parts.count(")")))

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mail.config import Config, config_path, default_db_path, load_config
 from mail.sanitize import clean_line, clean_text
 from storage.db import Store
 from storage.errors import FrontdeskError
+from tui.commands import account as account_commands
+from tui.commands import sync as sync_commands
+from tui.context import Context
 
 EXIT_USER_ERROR = 2
 
@@ -31,30 +32,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-class Context:
-    """What every subcommand gets: its arguments, the config, and the store (opened lazily)."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        path, required = config_path(args.config)
-        self.config: Config = load_config(path, required)
-        self.db_path = Path(args.db or os.environ.get("FRONTDESK_DB") or default_db_path())
-        self._store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store.open(self.db_path)
-        return self._store
-
-    def subject_window(self) -> timedelta:
-        return timedelta(days=self.config.mailbox.subject_window_days)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
 
 
 def _jsonable(value: Any) -> Any:
@@ -110,9 +87,7 @@ def cmd_import(ctx: Context) -> int:
     store = ctx.store
     if extra:
         remember_support_addresses(store, extra, "import")
-    ingestor = Ingestor(
-        store, ctx.config.support_addresses() | set(extra), ctx.subject_window()
-    )
+    ingestor = Ingestor(store, ctx.config.support_addresses() | set(extra), ctx.subject_window())
     expected = count_messages(paths)
     show_progress = sys.stderr.isatty()
 
@@ -242,8 +217,10 @@ def cmd_search(ctx: Context) -> int:
         print("No matches.")
     for hit in hits:
         who = hit.sender.name or hit.sender.addr if hit.sender else "(unknown)"
-        print(f"{hit.conversation_id:>6}  {hit.date:%Y-%m-%d}  {_fit(who, 22):<22} "
-              f"{_fit(hit.subject, 60)}")
+        print(
+            f"{hit.conversation_id:>6}  {hit.date:%Y-%m-%d}  {_fit(who, 22):<22} "
+            f"{_fit(hit.subject, 60)}"
+        )
         print(f"        {_fit(hit.snippet, 100)}")
     return 0
 
@@ -286,15 +263,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="PATH", help="the store (default: $FRONTDESK_DB, else the data dir)"
     )
     parser.add_argument(
-        "--config", metavar="PATH", help="the config file (default: $FRONTDESK_CONFIG, else the "
-        "config dir)"
+        "--config",
+        metavar="PATH",
+        help="the config file (default: $FRONTDESK_CONFIG, else the config dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import", help="import mbox files, Maildir folders and .eml files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="mbox file, Maildir, .eml, or folder")
     p.add_argument(
-        "--support-address", action="append", default=[], metavar="ADDR",
+        "--support-address",
+        action="append",
+        default=[],
+        metavar="ADDR",
         help="mail from this address counts as our reply (repeatable; remembered)",
     )
     p.set_defaults(run=cmd_import)
@@ -302,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list conversations in queue order")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument(
-        "--status", choices=["open", "pending", "closed", "all"], default="open",
+        "--status",
+        choices=["open", "pending", "closed", "all"],
+        default="open",
         help="which conversations (default: open, i.e. waiting on us)",
     )
     p.add_argument("--limit", type=_positive, metavar="N", help="at most N conversations")
@@ -319,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N results")
     p.set_defaults(run=cmd_search)
 
+    account_commands.register(sub)
+    sync_commands.register(sub)
+
     p = sub.add_parser("reindex", help="re-parse every stored raw message")
     p.set_defaults(run=cmd_reindex)
 
@@ -328,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_MAX_NUMBER = 2**31 - 1
+
+
 def _positive(text: str) -> int:
     try:
         number = int(text)
@@ -335,6 +324,8 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    if number > _MAX_NUMBER:  # SQLite integers are 64-bit; a search limit is multiplied
+        raise argparse.ArgumentTypeError(f"{text!r} is too large")
     return number
 
 

@@ -1,0 +1,431 @@
+"""Keeping the store in step with the IMAP server: new mail, flags both ways, deletions,
+UIDVALIDITY changes, IDLE push. Never loses or duplicates a message.
+
+Every batch of new messages commits together with the folder's (UID → message) links, so a kill
+at any moment loses at most the batch in flight, which the next run fetches again. What is new
+is decided by comparing the server's UID set with the stored one, never by \\Seen.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from imapclient.exceptions import IMAPClientError
+
+from mail.imap import ConnectionFailed, Endpoint, close_quietly, connect
+from mail.ingest import Ingestor
+from mail.parse import message_ids, parse_message
+from storage import folders
+from storage.db import Store
+from storage.errors import FrontdeskError
+from storage.folders import Location
+from storage.models import IncomingMessage
+
+COMMON_SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
+GMAIL_ALL_MAIL = "[Gmail]/All Mail"
+_BODY = b"BODY[]"
+_MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+_FLAGS_SLICE = 2000
+
+
+class SyncError(FrontdeskError):
+    """The sync could not complete."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    folders: tuple[str, ...] = ("INBOX",)
+    sent_folder: str = ""  # empty: detect (SPECIAL-USE \Sent, else a common name)
+    sync_sent: bool = True
+    batch_size: int = 200
+    since: date | None = None
+    close_older_than: timedelta | None = timedelta(days=30)
+    subject_window: timedelta = timedelta(days=14)
+    retries: int = 3
+    retry_delay: float = 2.0
+    timeout: float = 30.0
+
+
+@dataclass
+class FolderReport:
+    name: str
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    flagged: int = 0
+    vanished: int = 0
+    flag_updates: int = 0
+    flags_pushed: int = 0
+    uidvalidity_reset: bool = False
+
+
+@dataclass
+class SyncReport:
+    folders: list[FolderReport] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    attempts: int = 1
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.folders)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.total('fetched')} fetched",
+            f"{self.total('stored')} stored",
+            f"{self.total('duplicates')} duplicates",
+            f"{self.total('flagged')} flagged",
+            f"{self.total('vanished')} removed on server",
+            f"{self.total('flag_updates')} flag changes in",
+            f"{self.total('flags_pushed')} out",
+        ]
+        names = ", ".join(f.name for f in self.folders)
+        return f"{names}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Progress:
+    folder: str
+    done: int
+    total: int
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
+
+
+def _flag_names(flags: Iterable[bytes | str]) -> frozenset[str]:
+    """The flags worth keeping: \\Recent belongs to one session and changes by itself."""
+    names = (f.decode("utf-8", "replace") if isinstance(f, bytes) else f for f in flags)
+    return frozenset(name for name in names if name != "\\Recent")
+
+
+def detect_sent_folder(client: Any) -> str | None:
+    """SPECIAL-USE \\Sent when the server marks it, else a common name that exists."""
+    listed = client.list_folders()
+    names = [name for _flags, _sep, name in listed]
+    for flags, _sep, name in listed:
+        if b"\\Sent" in flags or "\\Sent" in flags:
+            return str(name)
+    for candidate in COMMON_SENT_NAMES:
+        if candidate in names:
+            return candidate
+    lowered = {str(n).lower(): str(n) for n in names}
+    for candidate in COMMON_SENT_NAMES:
+        if candidate.lower() in lowered:
+            return lowered[candidate.lower()]
+    return None
+
+
+class SyncEngine:
+    """One store, one account. `run_once()` syncs every folder; `watch()` keeps at it."""
+
+    def __init__(
+        self,
+        store: Store,
+        endpoint: Endpoint,
+        password: str,
+        support_addresses: Iterable[str],
+        settings: SyncSettings | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.endpoint = endpoint
+        self.password = password
+        self.settings = settings or SyncSettings()
+        self.ingestor = Ingestor(store, support_addresses, self.settings.subject_window)
+        self.progress = progress
+
+    # -- connection and retries ------------------------------------------------------------
+
+    def connect(self) -> Any:
+        client = connect(self.endpoint, self.password, self.settings.timeout)
+        if b"CONDSTORE" in client.capabilities():
+            client.enable("CONDSTORE")  # SELECT then reports HIGHESTMODSEQ
+        return client
+
+    def run_once(self, sleep: Callable[[float], object] = time.sleep) -> SyncReport:
+        """Syncs every folder, retrying lost connections with backoff; raises when it could
+        not sync at all (a refused login or certificate is not retried)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                report = self._sync_all()
+            except ConnectionFailed as exc:
+                if attempt > self.settings.retries:
+                    raise SyncError(f"{exc} (gave up after {attempt} attempts)") from exc
+                sleep(self.settings.retry_delay * 2 ** (attempt - 1))
+                continue
+            report.attempts = attempt
+            return report
+
+    def _sync_all(self) -> SyncReport:
+        client = self.connect()
+        report = SyncReport()
+        try:
+            for name in self.folder_names(client):
+                report.folders.append(self.sync_folder(client, name))
+        except (OSError, IMAPClientError) as exc:
+            close_quietly(client)
+            raise ConnectionFailed(f"{self.endpoint.describe()}: connection lost ({exc})") from exc
+        close_quietly(client)
+        return report
+
+    def folder_names(self, client: Any) -> list[str]:
+        names = list(self.settings.folders)
+        if self.settings.sync_sent:
+            sent = self.settings.sent_folder or detect_sent_folder(client)
+            if sent and sent not in names:
+                names.append(sent)
+        if GMAIL_ALL_MAIL not in self.settings.folders:
+            names = [n for n in names if n != GMAIL_ALL_MAIL]
+        return names
+
+    # -- staying in step --------------------------------------------------------------------
+
+    def watch(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 60.0,
+        on_report: Callable[[SyncReport], None] | None = None,
+        on_error: Callable[[FrontdeskError], None] | None = None,
+    ) -> None:
+        """Syncs, then waits for mail with IDLE on the first folder (polling every
+        `poll_seconds` when the server has no IDLE), until `stop` is set. A full sync of every
+        folder also runs every `poll_seconds`. Errors are reported and retried with backoff."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                report = self.run_once(sleep=stop.wait)
+                failures = 0
+                if on_report is not None:
+                    on_report(report)
+                self._wait_for_mail(stop, poll_seconds, on_report)
+            except (SyncError, ConnectionFailed) as exc:
+                failures += 1
+                if on_error is not None:
+                    on_error(exc)
+                stop.wait(min(300.0, self.settings.retry_delay * 2 ** min(failures, 8)))
+
+    def _wait_for_mail(
+        self,
+        stop: threading.Event,
+        poll_seconds: float,
+        on_report: Callable[[SyncReport], None] | None,
+    ) -> None:
+        client = self.connect()
+        try:
+            if b"IDLE" not in client.capabilities():
+                stop.wait(poll_seconds)
+                return
+            folder = self.settings.folders[0]
+            client.select_folder(folder)
+            deadline = time.monotonic() + poll_seconds
+            while not stop.is_set() and time.monotonic() < deadline:
+                client.idle()
+                responses: list[Any] = []
+                # Short waits so a stop request is noticed; re-IDLE well inside 29 minutes.
+                while not responses and not stop.is_set() and time.monotonic() < deadline:
+                    responses = client.idle_check(timeout=1)
+                client.idle_done()
+                if responses:
+                    report = SyncReport(folders=[self.sync_folder(client, folder)])
+                    if on_report is not None:
+                        on_report(report)
+        except (OSError, IMAPClientError) as exc:
+            raise ConnectionFailed(f"{self.endpoint.describe()}: connection lost ({exc})") from exc
+        finally:
+            close_quietly(client)
+
+    # -- one folder -----------------------------------------------------------------------------
+
+    def sync_folder(self, client: Any, name: str) -> FolderReport:
+        report = FolderReport(name)
+        info = client.select_folder(name)
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        uidnext = int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None
+        server_modseq = int(info[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in info else None
+        with self.store.atomic():
+            state = folders.folder(self.store, name)
+        if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
+            report.uidvalidity_reset = self._uidvalidity_changed(client, state.id)
+            state = folders.FolderState(state.id, name, None, None, None, state.last_sync_at)
+
+        report.flags_pushed = self._push_flags(client, state.id)
+        server_uids = set(client.search(["ALL"]))
+        local = folders.locations(self.store, state.id)
+        vanished = set(local) - server_uids
+        if vanished:
+            with self.store.atomic():
+                report.vanished = folders.remove_locations(self.store, state.id, vanished)
+
+        new = sorted(server_uids - set(local))
+        if new and self.settings.since is not None:
+            recent = set(client.search(["SINCE", self.settings.since]))
+            new = [uid for uid in new if uid in recent]
+        self._fetch_new(client, state.id, new, uidvalidity, uidnext, state.highestmodseq, report)
+
+        known = sorted(set(local) - vanished)
+        report.flag_updates = self._pull_flags(client, state.id, known, state.highestmodseq)
+        with self.store.atomic():
+            folders.save_state(
+                self.store,
+                state.id,
+                uidvalidity=uidvalidity,
+                uidnext=uidnext,
+                highestmodseq=server_modseq,
+            )
+        return report
+
+    def _fetch_new(
+        self,
+        client: Any,
+        folder_id: int,
+        uids: list[int],
+        uidvalidity: int,
+        uidnext: int | None,
+        old_modseq: int | None,
+        report: FolderReport,
+    ) -> None:
+        close_before = None
+        if self.settings.close_older_than is not None:
+            close_before = datetime.now(UTC) - self.settings.close_older_than
+        done = 0
+        for batch in _chunks(uids, self.settings.batch_size):
+            response = client.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
+            parsed: list[tuple[IncomingMessage, str]] = []
+            flags_of: list[tuple[int, frozenset[str]]] = []
+            for uid in batch:
+                data = response.get(uid)
+                if data is None or _BODY not in data:
+                    continue  # expunged between SEARCH and FETCH: it is gone, nothing to store
+                received = data.get(b"INTERNALDATE")
+                if isinstance(received, datetime):
+                    received = (
+                        received.astimezone(UTC)
+                        if received.tzinfo
+                        else received.replace(tzinfo=UTC)
+                    )
+                msg = parse_message(bytes(data[_BODY]), received)
+                parsed.append((msg, f"{uid}"))
+                flags_of.append((uid, _flag_names(data.get(b"FLAGS", ()))))
+            with self.store.atomic():
+                stored = self.ingestor.store_batch(parsed, close_before=close_before)
+                folders.add_locations(
+                    self.store,
+                    folder_id,
+                    [
+                        Location(uid, row_id, flags, None)
+                        for (uid, flags), row_id in zip(flags_of, stored.message_rows, strict=True)
+                    ],
+                )
+                folders.save_state(
+                    self.store,
+                    folder_id,
+                    uidvalidity=uidvalidity,
+                    uidnext=uidnext,
+                    highestmodseq=old_modseq,
+                )
+            report.fetched += len(parsed)
+            report.stored += stored.stored
+            report.duplicates += stored.duplicates
+            report.flagged += stored.flagged
+            done += len(batch)
+            if self.progress is not None:
+                self.progress(Progress(self.endpoint.username, done, len(uids)))
+
+    # -- flags ------------------------------------------------------------------------------------
+
+    def _push_flags(self, client: Any, folder_id: int) -> int:
+        """Sends local flag changes (+FLAGS/-FLAGS, so the server's other changes survive)."""
+        changes = folders.pending_flag_changes(self.store, folder_id)
+        for change in changes:
+            if change.add:
+                client.add_flags([change.uid], sorted(change.add), silent=True)
+            if change.remove:
+                client.remove_flags([change.uid], sorted(change.remove), silent=True)
+        if changes:
+            with self.store.atomic():
+                folders.clear_flag_changes(self.store, [c.id for c in changes])
+        return len(changes)
+
+    def _pull_flags(
+        self, client: Any, folder_id: int, uids: list[int], since_modseq: int | None
+    ) -> int:
+        if not uids:
+            return 0
+        condstore = b"CONDSTORE" in client.capabilities()
+        changed: list[tuple[int, frozenset[str], int | None]] = []
+        known = folders.locations(self.store, folder_id)
+        # imapclient's fetch takes a list of UIDs (it filters its answer by them), so the
+        # command line is kept short by asking in slices.
+        for batch in _chunks(uids, _FLAGS_SLICE):
+            if condstore and since_modseq:
+                response = client.fetch(
+                    batch, ["FLAGS"], modifiers=[f"CHANGEDSINCE {since_modseq}"]
+                )
+            else:
+                response = client.fetch(batch, ["FLAGS"])  # a flags scan
+            for uid, data in response.items():
+                flags = _flag_names(data.get(b"FLAGS", ()))
+                location = known.get(uid)
+                if location is not None and location.flags != flags:
+                    modseq = data.get(b"MODSEQ")
+                    changed.append((uid, flags, int(modseq[0]) if modseq else None))
+        if changed:
+            with self.store.atomic():
+                folders.set_flags(self.store, folder_id, changed)
+        return len(changed)
+
+    # -- UIDVALIDITY ------------------------------------------------------------------------------
+
+    def _uidvalidity_changed(self, client: Any, folder_id: int) -> bool:
+        """Believes a new UIDVALIDITY only when the Message-IDs say the UIDs really changed
+        (as mbsync does); then re-maps stored messages by Message-ID. Returns True when the
+        folder's UIDs were re-mapped."""
+        known = folders.message_header_ids(self.store, folder_id)
+        server = self._server_message_ids(client)
+        shared = [uid for uid in known if uid in server]
+        if shared and all(server[uid] == known[uid] for uid in shared):
+            return False  # the same messages under the same UIDs: only the number changed
+        by_message_id: dict[str, int] = {}
+        for row_id, message_id in self.store.conn.execute(
+            "SELECT fm.message_id, m.message_id FROM folder_messages fm"
+            " JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ?",
+            (folder_id,),
+        ):
+            by_message_id[message_id] = row_id
+        remapped = [
+            Location(uid, by_message_id[mid], frozenset(), None)
+            for uid, mid in server.items()
+            if mid in by_message_id
+        ]
+        with self.store.atomic():
+            folders.forget_folder_uids(self.store, folder_id)
+            folders.add_locations(self.store, folder_id, remapped)
+            folders.save_state(
+                self.store, folder_id, uidvalidity=None, uidnext=None, highestmodseq=None
+            )
+        return True
+
+    def _server_message_ids(self, client: Any) -> dict[int, str]:
+        uids = client.search(["ALL"])
+        found: dict[int, str] = {}
+        for batch in _chunks(sorted(uids), _FLAGS_SLICE):
+            response = client.fetch(batch, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+            for uid, data in response.items():
+                header = bytes(data.get(_MESSAGE_ID_FIELD, b"")).decode("utf-8", "replace")
+                ids = message_ids(_HEADER_VALUE.sub("", header).strip())
+                if ids:
+                    found[uid] = ids[0]
+        return found
+
+
+_HEADER_VALUE = re.compile(r"^message-id:", re.IGNORECASE)

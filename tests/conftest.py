@@ -1,0 +1,115 @@
+"""Shared fixtures: a fresh store in a real SQLite file, a builder of RFC 5322 messages, and
+real servers (Dovecot) started by the suite."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from mail.imap import Endpoint
+from storage.db import Store
+from tests.servers.dovecot import Dovecot, ServerUnavailable, start_dovecot
+
+SUPPORT = "support@acme.test"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "store" / "frontdesk.db"
+
+
+@pytest.fixture
+def store(store_path: Path) -> Iterator[Store]:
+    with Store.open(store_path) as opened:
+        yield opened
+
+
+def mail(
+    *,
+    sender: str = "Zoë Müller <zoe@northwind.test>",
+    to: str = SUPPORT,
+    subject: str = "Export is broken",
+    body: str = "Hi,\n\nthe CSV export fails with a 500 error.\n\nZoë\n",
+    message_id: str | None = "<m1@northwind.test>",
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    date: datetime | None = T0,
+    extra: dict[str, str] | None = None,
+) -> bytes:
+    """One plain-text message as bytes; any header can be left out by passing None."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    if date is not None:
+        msg["Date"] = format_datetime(date)
+    if message_id is not None:
+        msg["Message-ID"] = message_id
+    if in_reply_to is not None:
+        msg["In-Reply-To"] = in_reply_to
+    if references is not None:
+        msg["References"] = references
+    for name, value in (extra or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    return bytes(msg)
+
+
+def later(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+# -- real servers ---------------------------------------------------------------------------
+
+_user_counter = itertools.count(1)
+_MAILBOXES = 300  # made up front: Dovecot notices passwd-file changes only to the second
+PASSWORD = "s3cret pass"
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot per test worker. Under CI=true a server that cannot start fails the test
+    (it must not pass as skipped)."""
+    try:
+        server = start_dovecot({f"user{i}": PASSWORD for i in range(1, _MAILBOXES + 1)})
+    except (ServerUnavailable, OSError, subprocess.CalledProcessError) as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Dovecot could not start: {exc}")
+        pytest.skip(f"Dovecot could not start: {exc}")
+    yield server
+    server.remove()
+
+
+@dataclass
+class ImapAccount:
+    server: Dovecot
+    user: str
+    password: str
+
+    def endpoint(self, security: str = "ssl") -> Endpoint:
+        port = self.server.imaps_port if security == "ssl" else self.server.imap_port
+        return Endpoint("imap", self.server.host, port, security, self.user, str(self.server.cert))
+
+    def client(self) -> IMAPClient:
+        client = IMAPClient(self.server.host, port=self.server.imap_port, ssl=False)
+        client.login(self.user, self.password)
+        return client
+
+
+@pytest.fixture
+def imap_account(dovecot: Dovecot) -> ImapAccount:
+    """A fresh, empty mailbox (INBOX and Sent) on the session's Dovecot."""
+    number = next(_user_counter)
+    assert number <= _MAILBOXES, "raise _MAILBOXES: more tests use a mailbox than were made"
+    return ImapAccount(dovecot, f"user{number}", PASSWORD)

@@ -1,0 +1,1 @@
+"""Helpers that tests load into real programs (a keyring backend for subprocesses)."""
