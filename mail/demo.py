@@ -1658,7 +1658,11 @@ class _Mailbox:
         while turn < 9:
             if turn % 2 == 0:  # our move
                 chance = kind.answer_rate if turn == 0 else (0.4 if resolved else 0.85)
-                if rng.random() >= chance * (0.3 if recent else 1.0):
+                if turn == 0 and self.now - t > timedelta(days=2):
+                    chance = 0.95  # a real team answers; what is left over is recent work
+                elif recent:
+                    chance *= 0.3
+                if rng.random() >= chance:
                     break
                 t = self.our_time(t, agent, kind.urgent or person.customer.tier == "vip")
                 if t > self.now:
@@ -1679,7 +1683,7 @@ class _Mailbox:
                 if resolved:
                     break
             else:  # theirs
-                if rng.random() >= (0.66 if turn == 1 else 0.42):
+                if rng.random() >= (0.45 if turn == 1 else 0.35):
                     break
                 t = self.customer_time(t, person)
                 if t > self.now:

@@ -1,16 +1,23 @@
-"""A fresh store filled from the demo generator: what `frontdesk demo` opens."""
+"""A fresh store filled from the demo generator: what `frontdesk demo` opens.
+
+Conversations the team finished with (the customer's last word a thank-you, days ago) are
+closed, as a team working in frontdesk would have done, so the queue shows today's work.
+"""
 
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mail import demo
 from mail.ingest import Ingestor, IngestReport, RawMail
+from storage import conversations
 from storage.db import Store
+from storage.models import Status
 
 TEAM_ADDRESSES = (demo.SUPPORT_ADDRESS,)
+_DONE_AFTER = timedelta(days=3)
 
 
 def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]:
@@ -27,4 +34,26 @@ def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]
         report = ingestor.ingest(
             RawMail(data, received_at=now) for data in demo.iter_messages(now=now)
         )
+        _close_finished(store, now)
     return path, report
+
+
+def _close_finished(store: Store, now: datetime) -> None:
+    """Closes what the team would have closed: quiet for days, and either answered by us last
+    or ended by the customer's thanks."""
+    for conversation in conversations.queue(store, "all"):
+        quiet = now - conversation.last_message_at > _DONE_AFTER
+        thanked = conversation.awaiting_reply and _is_thanks(conversation.preview)
+        if quiet and (not conversation.awaiting_reply or thanked):
+            closed_at = conversation.last_message_at + timedelta(hours=2)
+            conversations.set_status(
+                store, conversation.id, Status.CLOSED, actor="Dana Whitfield", at=closed_at
+            )
+
+
+def _is_thanks(text: str) -> bool:
+    lowered = text.lower()
+    return len(lowered) < 400 and any(
+        word in lowered
+        for word in ("thank", "danke", "merci", "gracias", "perfect", "appreciate", "works now")
+    )

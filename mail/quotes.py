@@ -28,7 +28,7 @@ _SIGN_OFF = re.compile(
     r"met vriendelijke groet|pozdrawiam|med vänliga hälsningar)[,.!]?$",
     re.IGNORECASE,
 )
-_SIGN_OFF_TAIL_LINES = 4
+_SIGN_OFF_TAIL_LINES = 10  # name, title, company, phone, web: signatures run long
 _SIGN_OFF_TAIL_WORDS = 6  # a longer line after a sign-off is a sentence, not a name or title
 
 

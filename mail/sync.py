@@ -21,7 +21,7 @@ from imapclient.exceptions import IMAPClientError
 from mail.imap import ConnectionFailed, Endpoint, close_quietly, connect
 from mail.ingest import Ingestor
 from mail.parse import message_ids, parse_message
-from storage import folders
+from storage import folders, messages
 from storage.db import Store
 from storage.errors import FrontdeskError
 from storage.folders import Location
@@ -104,6 +104,13 @@ def _flag_names(flags: Iterable[bytes | str]) -> frozenset[str]:
     """The flags worth keeping: \\Recent belongs to one session and changes by itself."""
     names = (f.decode("utf-8", "replace") if isinstance(f, bytes) else f for f in flags)
     return frozenset(name for name in names if name != "\\Recent")
+
+
+def _utc(moment: object) -> datetime | None:
+    """An IMAP INTERNALDATE as an aware UTC datetime (imapclient gives naive local times)."""
+    if not isinstance(moment, datetime):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def detect_sent_folder(client: Any) -> str | None:
@@ -270,7 +277,7 @@ class SyncEngine:
         if new and self.settings.since is not None:
             recent = set(client.search(["SINCE", self.settings.since]))
             new = [uid for uid in new if uid in recent]
-        self._fetch_new(client, state.id, new, uidvalidity, uidnext, state.highestmodseq, report)
+        self._fetch_new(client, state, new, uidvalidity, uidnext, report)
 
         known = sorted(set(local) - vanished)
         report.flag_updates = self._pull_flags(client, state.id, known, state.highestmodseq)
@@ -287,59 +294,73 @@ class SyncEngine:
     def _fetch_new(
         self,
         client: Any,
-        folder_id: int,
+        state: folders.FolderState,
         uids: list[int],
         uidvalidity: int,
         uidnext: int | None,
-        old_modseq: int | None,
         report: FolderReport,
     ) -> None:
         close_before = None
         if self.settings.close_older_than is not None:
             close_before = datetime.now(UTC) - self.settings.close_older_than
+        gmail = b"X-GM-EXT-1" in client.capabilities()
         done = 0
         for batch in _chunks(uids, self.settings.batch_size):
-            response = client.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
+            known: dict[int, int] = {}  # uid -> stored row, for Gmail labels already stored
+            gm_ids: dict[int, int] = {}
+            if gmail:
+                answer = client.fetch(batch, ["X-GM-MSGID"])
+                gm_ids = {uid: int(data[b"X-GM-MSGID"]) for uid, data in answer.items()}
+                by_gm = messages.rows_by_gm_msgid(self.store, gm_ids.values())
+                known = {uid: by_gm[gm] for uid, gm in gm_ids.items() if gm in by_gm}
+            wanted = [uid for uid in batch if uid not in known]
+            response = (
+                client.fetch(wanted, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"]) if wanted else {}
+            )
+            flags_response = client.fetch(sorted(known), ["FLAGS"]) if known else {}
             parsed: list[tuple[IncomingMessage, str]] = []
-            flags_of: list[tuple[int, frozenset[str]]] = []
-            for uid in batch:
+            fetched_uids: list[int] = []
+            for uid in wanted:
                 data = response.get(uid)
                 if data is None or _BODY not in data:
                     continue  # expunged between SEARCH and FETCH: it is gone, nothing to store
-                received = data.get(b"INTERNALDATE")
-                if isinstance(received, datetime):
-                    received = (
-                        received.astimezone(UTC)
-                        if received.tzinfo
-                        else received.replace(tzinfo=UTC)
-                    )
-                msg = parse_message(bytes(data[_BODY]), received)
-                parsed.append((msg, f"{uid}"))
-                flags_of.append((uid, _flag_names(data.get(b"FLAGS", ()))))
+                parsed.append(
+                    (parse_message(bytes(data[_BODY]), _utc(data.get(b"INTERNALDATE"))), str(uid))
+                )
+                fetched_uids.append(uid)
             with self.store.atomic():
                 stored = self.ingestor.store_batch(parsed, close_before=close_before)
+                rows = dict(zip(fetched_uids, stored.message_rows, strict=True))
+                for uid, row_id in rows.items():
+                    if uid in gm_ids:
+                        messages.set_gm_msgid(self.store, row_id, gm_ids[uid])
+                flags_of = {uid: response[uid].get(b"FLAGS", ()) for uid in rows}
+                flags_of.update(
+                    {uid: data.get(b"FLAGS", ()) for uid, data in flags_response.items()}
+                )
+                rows.update(known)
                 folders.add_locations(
                     self.store,
-                    folder_id,
+                    state.id,
                     [
-                        Location(uid, row_id, flags, None)
-                        for (uid, flags), row_id in zip(flags_of, stored.message_rows, strict=True)
+                        Location(uid, row_id, _flag_names(flags_of.get(uid, ())), None)
+                        for uid, row_id in rows.items()
                     ],
                 )
                 folders.save_state(
                     self.store,
-                    folder_id,
+                    state.id,
                     uidvalidity=uidvalidity,
                     uidnext=uidnext,
-                    highestmodseq=old_modseq,
+                    highestmodseq=state.highestmodseq,
                 )
             report.fetched += len(parsed)
             report.stored += stored.stored
-            report.duplicates += stored.duplicates
+            report.duplicates += stored.duplicates + len(known)
             report.flagged += stored.flagged
             done += len(batch)
             if self.progress is not None:
-                self.progress(Progress(self.endpoint.username, done, len(uids)))
+                self.progress(Progress(state.name, done, len(uids)))
 
     # -- flags ------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from storage.db import Store
@@ -192,6 +192,26 @@ def messages_of(store: Store, conversation_id: int) -> list[Message]:
             Attachment(a[0], a[1], a[2], a[3], a[4], a[5], a[6], bool(a[7]))
         )
     return [_message(row, tuple(by_message.get(row[0], ()))) for row in rows]
+
+
+def rows_by_gm_msgid(store: Store, gm_msgids: Iterable[int]) -> dict[int, int]:
+    """Stored rows by Gmail's message id: the same message under another label."""
+    wanted = list(gm_msgids)
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for gm_msgid, row_id in store.conn.execute(
+            f"SELECT gm_msgid, id FROM messages WHERE gm_msgid IN ({marks})", chunk
+        ):
+            found[gm_msgid] = row_id
+    return found
+
+
+def set_gm_msgid(store: Store, row_id: int, gm_msgid: int) -> None:
+    store.conn.execute(
+        "UPDATE messages SET gm_msgid = ? WHERE id = ? AND gm_msgid IS NULL", (gm_msgid, row_id)
+    )
 
 
 def flagged_count(store: Store) -> int:

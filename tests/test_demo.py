@@ -139,8 +139,9 @@ def test_about_two_and_a_half_messages_per_conversation(
 def test_most_conversations_have_an_answer_but_not_the_newest(
     threads: dict[str, list[EmailMessage]],
 ) -> None:
-    answered = [t for t in threads.values() if any(is_ours(m) for m in t)]
-    assert 0.5 <= len(answered) / len(threads) <= 0.7
+    older = [t for t in threads.values() if t[0]["Date"].datetime < NOW - timedelta(days=3)]
+    answered = [t for t in older if any(is_ours(m) for m in t)]
+    assert 0.85 <= len(answered) / len(older) < 1.0  # a few forgotten ones, as in real life
     fresh = [t for t in threads.values() if t[0]["Date"].datetime > NOW - timedelta(days=2)]
     assert len(fresh) >= 5
     assert sum(1 for t in fresh if any(is_ours(m) for m in t)) < len(fresh) / 2
