@@ -43,6 +43,16 @@ def stdlib_default(raw: bytes) -> None:
         part.get_filename()
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def rate(function: object, messages: list[bytes], repeat: int) -> list[float]:
     rates = []
     for _ in range(repeat):

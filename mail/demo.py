@@ -1659,7 +1659,7 @@ class _Mailbox:
             if turn % 2 == 0:  # our move
                 chance = kind.answer_rate if turn == 0 else (0.4 if resolved else 0.85)
                 if turn == 0 and self.now - t > timedelta(days=2):
-                    chance = 0.95  # a real team answers; what is left over is recent work
+                    chance = 0.985  # a real team answers; what is left over is recent work
                 elif recent:
                     chance *= 0.3
                 if rng.random() >= chance:

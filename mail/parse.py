@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message as _StdMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from mail.charset import decode_bytes
 from mail.html import html_to_text
@@ -287,7 +288,12 @@ def _leaf(
 ) -> None:
     data = _transfer_decode(body, headers.get("content-transfer-encoding"))
     disposition = (entity.get_content_disposition() or "").lower()
-    filename = entity.get_filename() or entity.get_param("name")
+    filename: Any = None
+    # Parameter parsing is the costly part of a part's headers: skip it when no name can be
+    # there. get_filename() looks at Content-Disposition's filename, then Content-Type's name.
+    mime_fields = f"{headers.get('content-disposition')} {headers.get('content-type')}"
+    if "name" in mime_fields.lower():
+        filename = entity.get_filename()
     if isinstance(filename, tuple):  # an RFC 2231 value the stdlib could not decode
         filename = filename[2]
     is_text = ctype in ("text/plain", "text/html")

@@ -8,12 +8,17 @@ is decided by comparing the server's UID set with the stored one, never by \\See
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
 from typing import Any
 
 from imapclient.exceptions import IMAPClientError
@@ -104,6 +109,67 @@ def _flag_names(flags: Iterable[bytes | str]) -> frozenset[str]:
     """The flags worth keeping: \\Recent belongs to one session and changes by itself."""
     names = (f.decode("utf-8", "replace") if isinstance(f, bytes) else f for f in flags)
     return frozenset(name for name in names if name != "\\Recent")
+
+
+PARALLEL_PARSE_FROM = 1000  # new messages; below this a second process costs more than it saves
+
+
+@dataclass
+class _Fetched:
+    """One batch as fetched: raw messages to parse, flags, and Gmail copies already stored."""
+
+    batch: list[int]
+    uids: list[int] = field(default_factory=list)
+    raws: list[tuple[bytes, datetime | None]] = field(default_factory=list)
+    flags: dict[int, frozenset[str]] = field(default_factory=dict)
+    gm_ids: dict[int, int] = field(default_factory=dict)
+    known: dict[int, int] = field(default_factory=dict)
+
+
+def parse_batch(raws: list[tuple[bytes, datetime | None]]) -> list[IncomingMessage]:
+    return [parse_message(raw, received) for raw, received in raws]
+
+
+class _Parsers:
+    """Parses batches in a second process when `parallel`, else right here; either way each
+    batch's result is a Future. A worker that dies is replaced by parsing in this process."""
+
+    def __init__(self, parallel: bool) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if parallel and (os.cpu_count() or 1) > 1:
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("forkserver"))
+
+    def submit(self, raws: list[tuple[bytes, datetime | None]]) -> Future[list[IncomingMessage]]:
+        if self._pool is not None:
+            try:
+                return _Resilient(self._pool.submit(parse_batch, raws), raws)
+            except BrokenProcessPool:
+                self._pool = None
+        done: Future[list[IncomingMessage]] = Future()
+        done.set_result(parse_batch(raws))
+        return done
+
+    def __enter__(self) -> _Parsers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Resilient(Future[list[IncomingMessage]]):
+    """A worker's answer, or the same batch parsed here if the worker died."""
+
+    def __init__(self, inner: Future[list[IncomingMessage]], raws: list[Any]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._raws = raws
+
+    def result(self, timeout: float | None = None) -> list[IncomingMessage]:
+        try:
+            return self._inner.result(timeout)
+        except BrokenProcessPool:
+            return parse_batch(self._raws)
 
 
 def _utc(moment: object) -> datetime | None:
@@ -300,67 +366,94 @@ class SyncEngine:
         uidnext: int | None,
         report: FolderReport,
     ) -> None:
+        """Fetches, parses and stores new messages batch by batch. On a big fetch, parsing runs
+        in a second process while this one fetches and stores: a pipeline over two cores."""
         close_before = None
         if self.settings.close_older_than is not None:
             close_before = datetime.now(UTC) - self.settings.close_older_than
         gmail = b"X-GM-EXT-1" in client.capabilities()
         done = 0
-        for batch in _chunks(uids, self.settings.batch_size):
-            known: dict[int, int] = {}  # uid -> stored row, for Gmail labels already stored
-            gm_ids: dict[int, int] = {}
-            if gmail:
-                answer = client.fetch(batch, ["X-GM-MSGID"])
-                gm_ids = {uid: int(data[b"X-GM-MSGID"]) for uid, data in answer.items()}
-                by_gm = messages.rows_by_gm_msgid(self.store, gm_ids.values())
-                known = {uid: by_gm[gm] for uid, gm in gm_ids.items() if gm in by_gm}
-            wanted = [uid for uid in batch if uid not in known]
-            response = (
-                client.fetch(wanted, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"]) if wanted else {}
+        with _Parsers(parallel=len(uids) >= PARALLEL_PARSE_FROM) as parsers:
+            in_flight: deque[tuple[_Fetched, Future[list[IncomingMessage]]]] = deque()
+            for batch in _chunks(uids, self.settings.batch_size):
+                fetched = self._fetch_batch(client, batch, gmail)
+                in_flight.append((fetched, parsers.submit(fetched.raws)))
+                if len(in_flight) > 1:  # one batch parses while the one before is stored
+                    done += self._store_fetched(
+                        state, *in_flight.popleft(), uidvalidity, uidnext, close_before, report
+                    )
+                    self._report_progress(state, done, len(uids))
+            while in_flight:
+                done += self._store_fetched(
+                    state, *in_flight.popleft(), uidvalidity, uidnext, close_before, report
+                )
+                self._report_progress(state, done, len(uids))
+
+    def _report_progress(self, state: folders.FolderState, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(Progress(state.name, done, total))
+
+    def _fetch_batch(self, client: Any, batch: list[int], gmail: bool) -> _Fetched:
+        fetched = _Fetched(batch)
+        if gmail:
+            answer = client.fetch(batch, ["X-GM-MSGID"])
+            fetched.gm_ids = {uid: int(data[b"X-GM-MSGID"]) for uid, data in answer.items()}
+            by_gm = messages.rows_by_gm_msgid(self.store, fetched.gm_ids.values())
+            fetched.known = {uid: by_gm[gm] for uid, gm in fetched.gm_ids.items() if gm in by_gm}
+        wanted = [uid for uid in batch if uid not in fetched.known]
+        response = client.fetch(wanted, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"]) if wanted else {}
+        for uid in wanted:
+            data = response.get(uid)
+            if data is None or _BODY not in data:
+                continue  # expunged between SEARCH and FETCH: it is gone, nothing to store
+            fetched.uids.append(uid)
+            fetched.raws.append((bytes(data[_BODY]), _utc(data.get(b"INTERNALDATE"))))
+            fetched.flags[uid] = _flag_names(data.get(b"FLAGS", ()))
+        if fetched.known:
+            for uid, data in client.fetch(sorted(fetched.known), ["FLAGS"]).items():
+                fetched.flags[uid] = _flag_names(data.get(b"FLAGS", ()))
+        return fetched
+
+    def _store_fetched(
+        self,
+        state: folders.FolderState,
+        fetched: _Fetched,
+        parsing: Future[list[IncomingMessage]],
+        uidvalidity: int,
+        uidnext: int | None,
+        close_before: datetime | None,
+        report: FolderReport,
+    ) -> int:
+        """Stores one batch with its (UID → message) links and the folder state, in one
+        transaction. Returns how many UIDs the batch covered."""
+        parsed = [(msg, str(uid)) for msg, uid in zip(parsing.result(), fetched.uids, strict=True)]
+        with self.store.atomic():
+            stored = self.ingestor.store_batch(parsed, close_before=close_before)
+            rows = dict(zip(fetched.uids, stored.message_rows, strict=True))
+            for uid, row_id in rows.items():
+                if uid in fetched.gm_ids:
+                    messages.set_gm_msgid(self.store, row_id, fetched.gm_ids[uid])
+            rows.update(fetched.known)
+            folders.add_locations(
+                self.store,
+                state.id,
+                [
+                    Location(uid, row_id, fetched.flags.get(uid, frozenset()), None)
+                    for uid, row_id in rows.items()
+                ],
             )
-            flags_response = client.fetch(sorted(known), ["FLAGS"]) if known else {}
-            parsed: list[tuple[IncomingMessage, str]] = []
-            fetched_uids: list[int] = []
-            for uid in wanted:
-                data = response.get(uid)
-                if data is None or _BODY not in data:
-                    continue  # expunged between SEARCH and FETCH: it is gone, nothing to store
-                parsed.append(
-                    (parse_message(bytes(data[_BODY]), _utc(data.get(b"INTERNALDATE"))), str(uid))
-                )
-                fetched_uids.append(uid)
-            with self.store.atomic():
-                stored = self.ingestor.store_batch(parsed, close_before=close_before)
-                rows = dict(zip(fetched_uids, stored.message_rows, strict=True))
-                for uid, row_id in rows.items():
-                    if uid in gm_ids:
-                        messages.set_gm_msgid(self.store, row_id, gm_ids[uid])
-                flags_of = {uid: response[uid].get(b"FLAGS", ()) for uid in rows}
-                flags_of.update(
-                    {uid: data.get(b"FLAGS", ()) for uid, data in flags_response.items()}
-                )
-                rows.update(known)
-                folders.add_locations(
-                    self.store,
-                    state.id,
-                    [
-                        Location(uid, row_id, _flag_names(flags_of.get(uid, ())), None)
-                        for uid, row_id in rows.items()
-                    ],
-                )
-                folders.save_state(
-                    self.store,
-                    state.id,
-                    uidvalidity=uidvalidity,
-                    uidnext=uidnext,
-                    highestmodseq=state.highestmodseq,
-                )
-            report.fetched += len(parsed)
-            report.stored += stored.stored
-            report.duplicates += stored.duplicates + len(known)
-            report.flagged += stored.flagged
-            done += len(batch)
-            if self.progress is not None:
-                self.progress(Progress(state.name, done, len(uids)))
+            folders.save_state(
+                self.store,
+                state.id,
+                uidvalidity=uidvalidity,
+                uidnext=uidnext,
+                highestmodseq=state.highestmodseq,
+            )
+        report.fetched += len(parsed)
+        report.stored += stored.stored
+        report.duplicates += stored.duplicates + len(fetched.known)
+        report.flagged += stored.flagged
+        return len(fetched.batch)
 
     # -- flags ------------------------------------------------------------------------------------
 

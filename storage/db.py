@@ -55,6 +55,7 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-32768")  # 32 MB: fewer page reads while indexing
         db = Database(conn, execute_plugins=False)
         migrations.apply(db)
         return cls(db, path)
