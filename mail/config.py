@@ -108,6 +108,38 @@ class MailboxConfig:
     )
 
 
+APPEND_TO_SENT_CHOICES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class SendConfig:
+    """How replies go out."""
+
+    undo_seconds: int = _doc(
+        "A reply waits this long in the outbox before it is sent, so it can be undone.", 10
+    )
+    from_name: str = _doc(
+        "The From name of replies when not the account's name, e.g. 'Dana at Acme'.", ""
+    )
+    signature: str = _doc("Appended to every reply after a '-- ' line. Empty: none.", "")
+    quote: bool = _doc("Quote the customer's last message below the reply.", False)
+    append_to_sent: str = _doc(
+        "File a copy of each reply in the IMAP Sent folder: 'auto' (not on Gmail, which files "
+        "it itself), 'always' or 'never'.",
+        "auto",
+    )
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """Who works the queue."""
+
+    me: str = _doc("Your name as the team knows it: what 'Mine' and the events show.", "")
+    members: list[str] = _doc(
+        "Teammates conversations can be assigned to (names, e.g. 'Sam Rivera').", factory=list
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration file."""
@@ -115,6 +147,12 @@ class Config:
     account: AccountConfig = _doc("[account]", factory=AccountConfig)
     mailbox: MailboxConfig = _doc("[mailbox]", factory=MailboxConfig)
     sync: SyncConfig = _doc("[sync]", factory=SyncConfig)
+    send: SendConfig = _doc("[send]", factory=SendConfig)
+    team: TeamConfig = _doc("[team]", factory=TeamConfig)
+    keys: dict[str, str] = _doc(
+        'Key remaps by binding id, e.g. close = "d" (see the help screen, `?`, for ids).',
+        factory=dict,
+    )
 
     def support_addresses(self) -> set[str]:
         found = {a.strip().lower() for a in self.mailbox.support_addresses if a.strip()}
@@ -192,6 +230,12 @@ def parse_config(data: dict[str, Any], where: str = "config") -> Config:
             raise ConfigError(
                 f"{where}: 'sync.since' must be a date like 2026-01-31 (is {sync.since!r})"
             ) from None
+    _check_range(where, "send.undo_seconds", result.send.undo_seconds, 0, 600)
+    if result.send.append_to_sent not in APPEND_TO_SENT_CHOICES:
+        raise ConfigError(
+            f"{where}: 'send.append_to_sent' must be one of {', '.join(APPEND_TO_SENT_CHOICES)}"
+            f" (is {result.send.append_to_sent!r})"
+        )
     if not sync.folders:
         raise ConfigError(f"{where}: 'sync.folders' must name at least one folder")
     return result
@@ -227,6 +271,14 @@ def _convert(kind: Any, value: Any, where: str, key: str) -> Any:
     if origin in (Union, types.UnionType):
         options = [k for k in get_args(kind) if k is not type(None)]
         return _convert(options[0], value, where, key)
+    if origin is dict:
+        key_kind, value_kind = get_args(kind)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: '{key}' must be a table")
+        return {
+            _convert(key_kind, k, where, f"{key}.{k}"): _convert(value_kind, v, where, f"{key}.{k}")
+            for k, v in value.items()
+        }
     if origin is list:
         (item,) = get_args(kind)
         if not isinstance(value, list):

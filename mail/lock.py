@@ -1,4 +1,4 @@
-"""One sync per store at a time: an advisory lock held on a file beside the database.
+"""One sync (and one sender) per store at a time: advisory locks on files beside the database.
 
 The operating system releases it when the holder exits, however it exits, so a crashed sync
 never leaves the store locked.
@@ -15,12 +15,15 @@ from storage.errors import FrontdeskError
 
 
 class AlreadyRunning(FrontdeskError):
-    """Another process is syncing this store."""
+    """Another process holds the lock (syncing or sending for this store)."""
 
 
-class SyncLock:
-    def __init__(self, db_path: Path) -> None:
-        self.path = Path(f"{db_path}.sync.lock")
+class StoreLock:
+    """An exclusive lock named `what` ("sync", "send") on the store at `db_path`."""
+
+    def __init__(self, db_path: Path, what: str = "sync") -> None:
+        self.path = Path(f"{db_path}.{what}.lock")
+        self.what = what
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -32,7 +35,7 @@ class SyncLock:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
             raise AlreadyRunning(
-                f"a sync of this store is already running (pid {holder}); "
+                f"a {self.what} of this store is already running (pid {holder}); "
                 "wait for it, or stop it first"
             ) from None
         os.ftruncate(fd, 0)
@@ -45,7 +48,7 @@ class SyncLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> SyncLock:
+    def __enter__(self) -> StoreLock:
         self.acquire()
         return self
 
@@ -53,3 +56,18 @@ class SyncLock:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+class SyncLock(StoreLock):
+    """Two syncs of one store never run at once."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path, "sync")
+
+
+class SendLock(StoreLock):
+    """One sender per store: a reply found half-sent at start was left by a crash, not by a
+    sender still at work."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path, "send")

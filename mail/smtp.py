@@ -33,15 +33,20 @@ def connect(endpoint: Endpoint, password: str, timeout: float = 30.0) -> smtplib
                 client.starttls(context=context)
         client.login(endpoint.username, password)
     except smtplib.SMTPAuthenticationError as exc:
-        _close(client)
+        close_quietly(client)
         error = exc.smtp_error
         reason = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
         raise LoginRefused(f"{endpoint.describe()}: login refused ({reason.strip()})") from exc
     except ssl.SSLCertVerificationError as exc:
-        _close(client)
+        close_quietly(client)
         raise CertificateRejected(describe_tls_failure(endpoint, exc)) from exc
+    except UnicodeEncodeError as exc:  # smtplib's AUTH PLAIN/LOGIN take ASCII passwords only
+        close_quietly(client)
+        raise LoginRefused(
+            f"{endpoint.describe()}: the password has characters this server's login cannot carry"
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
-        _close(client)
+        close_quietly(client)
         raise ConnectionFailed(f"{endpoint.describe()}: {exc or type(exc).__name__}") from exc
     return client
 
@@ -49,10 +54,11 @@ def connect(endpoint: Endpoint, password: str, timeout: float = 30.0) -> smtplib
 def check_login(endpoint: Endpoint, password: str) -> None:
     """Logs in and out: what `frontdesk account add` tests before saving."""
     client = connect(endpoint, password)
-    _close(client)
+    close_quietly(client)
 
 
-def _close(client: smtplib.SMTP | None) -> None:
+def close_quietly(client: smtplib.SMTP | None) -> None:
+    """QUIT if the server still listens, else just drop the connection."""
     if client is None:
         return
     try:

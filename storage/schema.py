@@ -219,3 +219,52 @@ def m003_waiting_since(db: Database) -> None:
         CREATE INDEX conversations_queue ON conversations(status, awaiting_reply, waiting_since);
         """
     )
+
+
+@migrations()
+def m004_outbox_and_work(db: Database) -> None:
+    db.executescript(
+        """
+        -- Replies on their way out. A row is written before anything is sent; its state says how
+        -- far it got: queued -> sending -> delivered (SMTP accepted) -> sent (filed in Sent), or
+        -- failed (with the server's reason) / cancelled (undone in time).
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL CHECK (state IN
+                ('queued', 'sending', 'delivered', 'sent', 'failed', 'cancelled')),
+            raw BLOB NOT NULL,
+            envelope_from TEXT NOT NULL,
+            recipients_json TEXT NOT NULL,
+            close_after INTEGER NOT NULL DEFAULT 0,
+            actor TEXT NOT NULL DEFAULT '',
+            send_after INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            last_error TEXT,
+            permanent_error INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            sent_at INTEGER
+        );
+        CREATE INDEX outbox_state ON outbox(state, send_after);
+
+        -- The agent's work on a conversation: who has it, until when it sleeps, when it was
+        -- last looked at (what is newer is unread).
+        ALTER TABLE conversations ADD COLUMN assignee TEXT;
+        ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;
+        ALTER TABLE conversations ADD COLUMN last_viewed_at INTEGER;
+        CREATE INDEX conversations_assignee ON conversations(assignee, status);
+        CREATE INDEX conversations_snoozed ON conversations(snoozed_until)
+            WHERE snoozed_until IS NOT NULL;
+
+        -- A reply being written survives closing the app.
+        CREATE TABLE drafts (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            cc TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL
+        );
+        """
+    )

@@ -19,6 +19,7 @@ from imapclient import IMAPClient
 from mail.imap import Endpoint
 from storage.db import Store
 from tests.servers.dovecot import Dovecot, ServerUnavailable, start_dovecot
+from tests.servers.smtp import SmtpSink, start_smtp
 
 SUPPORT = "support@acme.test"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -113,3 +114,25 @@ def imap_account(dovecot: Dovecot) -> ImapAccount:
     number = next(_user_counter)
     assert number <= _MAILBOXES, "raise _MAILBOXES: more tests use a mailbox than were made"
     return ImapAccount(dovecot, f"user{number}", PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[SmtpSink]:
+    try:
+        sink = start_smtp("smtp secret")
+    except Exception as exc:  # any reason it cannot listen on loopback
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the SMTP server (aiosmtpd) could not start: {exc}")
+        pytest.skip(f"the SMTP server (aiosmtpd) could not start: {exc}")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_sink(_smtp_server: SmtpSink) -> Iterator[SmtpSink]:
+    """The suite's SMTP server, emptied and with no failure knobs set, for each test."""
+    _smtp_server.clear()
+    _smtp_server.reject_recipients.clear()
+    _smtp_server.fail_next_data = None
+    yield _smtp_server
+    _smtp_server.clear()

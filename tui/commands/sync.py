@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,7 @@ def cmd_sync(ctx: Context) -> int:
             ctx.store, imap, password, config.support_addresses(), settings, progress
         )
         if ctx.args.watch:
-            return _watch(engine, config.sync.poll_seconds)
+            return _watch(engine, config.sync.poll_seconds, lambda: _flush_outbox(ctx))
         try:
             report = engine.run_once()
         except SyncError as exc:
@@ -78,20 +79,41 @@ def cmd_sync(ctx: Context) -> int:
         finally:
             if show_progress:
                 sys.stderr.write("\r\x1b[K")
-    print(_line(report))
+        print(_line(report))
+        _flush_outbox(ctx)
     return 0
+
+
+def _flush_outbox(ctx: Context) -> None:
+    """`frontdesk sync` also sends what the outbox has due; a failure there is reported but
+    does not make the sync fail (the replies stay in the outbox)."""
+    from storage import outbox
+    from tui.commands.reply import flush
+
+    if outbox.count_pending(ctx.store) == 0:
+        return
+    try:
+        report = flush(ctx)
+    except FrontdeskError as exc:
+        print(f"frontdesk: outbox not sent: {clean_line(str(exc))}", file=sys.stderr)
+        return
+    if report.sent:
+        print(f"sent {report.sent} repl{'y' if report.sent == 1 else 'ies'} from the outbox")
+    for error in report.errors:
+        print(f"frontdesk: outbox: {clean_line(error)}", file=sys.stderr)
 
 
 def _line(report: SyncReport) -> str:
     return f"{datetime.now(UTC):%H:%M:%S} synced {clean_line(report.summary())}"
 
 
-def _watch(engine: SyncEngine, poll_seconds: int) -> int:
+def _watch(engine: SyncEngine, poll_seconds: int, after_sync: Callable[[], None]) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def report(result: SyncReport) -> None:
         print(_line(result), flush=True)
+        after_sync()
 
     def error(exc: FrontdeskError) -> None:
         print(f"frontdesk: {clean_line(str(exc))} (retrying)", file=sys.stderr, flush=True)
