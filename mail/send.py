@@ -121,6 +121,9 @@ def queue_reply(
         quote_last=config.send.quote, now=moment,
     )  # fmt: skip
     wait = config.send.undo_seconds if delay is None else delay
+    send_after = moment + timedelta(seconds=wait)
+    if wait > 0 and send_after.microsecond:  # whole seconds are stored: never cut the window
+        send_after = send_after.replace(microsecond=0) + timedelta(seconds=1)
     outbox_id = outbox.add(
         store,
         conversation_id=conversation_id,
@@ -130,7 +133,7 @@ def queue_reply(
         recipients=composed.recipients,
         close_after=close,
         actor=actor or config.team.me,
-        send_after=moment + timedelta(seconds=wait),
+        send_after=send_after,
     )
     with store.atomic():
         store.conn.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
