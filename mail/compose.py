@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
-from mail.parse import _REPLY_PREFIX
+from mail.parse import without_reply_prefixes
 from mail.sanitize import clean_line, clean_text
 from storage.errors import FrontdeskError
 from storage.models import Address, Conversation, Message
@@ -216,7 +216,7 @@ def compose_reply(
 
 def reply_subject(subject: str) -> str:
     """`Re: ` and the subject without its reply and forward prefixes, so they never stack."""
-    base = _REPLY_PREFIX.sub("", header_safe(subject)).strip()
+    base = without_reply_prefixes(header_safe(subject))
     return f"Re: {base or '(no subject)'}"
 
 

@@ -183,6 +183,11 @@ def message_ids(value: str | None) -> list[str]:
     return [clean_line(i) for i in ids]
 
 
+def without_reply_prefixes(subject: str) -> str:
+    """ "Re: AW: Fwd: Export" → "Export": what a reply's own "Re: " goes in front of."""
+    return _REPLY_PREFIX.sub("", subject).strip()
+
+
 def subject_key(subject: str) -> str:
     """The subject without reply/forward prefixes, case-folded: what subject threading compares."""
     return " ".join(_REPLY_PREFIX.sub("", subject).split()).casefold()

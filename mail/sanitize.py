@@ -24,9 +24,12 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 # C0 controls but tab and newline, DEL, C1 controls; plus bidi embeddings, overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069), which can make text read backwards ("Trojan Source").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (from undecodable bytes) go too: no encoder can write them out.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
-_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_NEEDS_WORK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
 
 
 def clean_text(text: str) -> str:

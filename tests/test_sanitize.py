@@ -183,3 +183,10 @@ def test_safe_filename_long_name_with_an_absurd_extension_is_cut_as_a_whole() ->
 def test_nothing_unsafe_survives_any_of_the_three(hostile: str) -> None:
     for cleaned in (clean_text(hostile), clean_line(hostile), safe_filename(hostile)):
         assert UNSAFE.search(cleaned) is None
+
+
+def test_lone_surrogates_are_removed_so_any_encoder_can_write_the_text() -> None:
+    from mail.sanitize import clean_line, clean_text
+
+    assert clean_text("caf\udce9 ok") == "caf ok"
+    assert clean_line("a\ud800b").encode("utf-8") == b"ab"
