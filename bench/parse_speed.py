@@ -12,7 +12,6 @@ import argparse
 import email
 import email.policy
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import describe
 from mail import demo
 from mail.ingest import Ingestor, RawMail
 from mail.parse import parse_message
@@ -41,16 +41,6 @@ def stdlib_default(raw: bytes) -> None:
         body.get_content()
     for part in msg.iter_attachments():
         part.get_filename()
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def rate(function: object, messages: list[bytes], repeat: int) -> list[float]:
@@ -74,11 +64,7 @@ def main() -> None:
     everything = demo.generate(conversations=args.conversations, now=NOW)
     typical = [m for m in everything if 2_000 <= len(m) <= 20_000]
     sizes = sorted(len(m) for m in typical)
-    print(
-        f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
-        f"{os.cpu_count()} cores · Python {platform.python_version()} · "
-        f"{datetime.now(UTC):%Y-%m-%d}"
-    )
+    print(describe())
     print(
         f"corpus: {len(typical)} demo messages of 2-20 KB (of {len(everything)}), "
         f"median {statistics.median(sizes) / 1024:.1f} KB"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from imapclient import IMAPClient
 
+from bench.machine import describe
 from mail import demo
 from tests.servers.dovecot import start_dovecot
 
@@ -66,16 +66,6 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed: {out.decode()}{err.decode()}")
     return elapsed, peak_kb / 1024
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def mbsync_config(directory: Path, port: int, cert: Path, fsync: bool = True) -> Path:
@@ -121,10 +111,7 @@ def main() -> None:
             client.multiappend("INBOX", messages[start : start + 500])
         client.logout()
         sizes = sorted(len(m) for m in messages)
-        print(
-            f"machine: {cpu_model()} · {os.cpu_count()} cores · Python "
-            f"{platform.python_version()} · {datetime.now(UTC):%Y-%m-%d}"
-        )
+        print(describe())
         print(
             f"mailbox: {len(messages)} demo messages in INBOX, median "
             f"{statistics.median(sizes) / 1024:.1f} KB, {sum(sizes) / 2**20:.0f} MB in all"

@@ -136,3 +136,28 @@ def smtp_sink(_smtp_server: SmtpSink) -> Iterator[SmtpSink]:
     _smtp_server.fail_next_data = None
     yield _smtp_server
     _smtp_server.clear()
+
+
+# -- the command line, in-process -----------------------------------------------------------
+
+
+@pytest.fixture
+def isolated_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
+    """No user config or data dir leaks in; the store is `store_path`."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
+    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Runs `frontdesk ARGV` in this process: (exit code, stdout, stderr); never a traceback."""
+    from tui.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err

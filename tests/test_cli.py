@@ -18,8 +18,8 @@ from mail.ingest import Ingestor
 from storage import conversations
 from storage.db import Store
 from storage.models import Status
-from tests.conftest import SUPPORT, later, mail
-from tui.cli import build_parser, main
+from tests.conftest import SUPPORT, later, mail, run_cli
+from tui.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST_KEYS = {
@@ -34,23 +34,8 @@ LIST_KEYS = {
     "flagged",
 }
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
-    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse: --help, --version, usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_cli")
+run = run_cli
 
 
 def list_json(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
@@ -141,9 +126,14 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         assert name in out
 
 
-def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys)
-    assert code == 0 and "usage: frontdesk" in out
+def test_no_subcommand_without_a_terminal_says_the_app_needs_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys)  # under pytest, stdout is not a terminal
+    assert code == 2
+    assert err.strip() == (
+        "frontdesk: error: the app needs a terminal; for scripts, see `frontdesk --help`"
+    )
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,25 +19,12 @@ from mail.config import (
     load_config,
     parse_config,
 )
-from tests.conftest import SUPPORT, T0, mail
-from tui.cli import main
+from tests.conftest import SUPPORT, T0, mail, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
-    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_cli")
+run = run_cli
 
 
 def write(tmp_path: Path, text: str, name: str = "config.toml") -> Path:

@@ -18,26 +18,12 @@ import pytest
 
 from storage import conversations, messages
 from storage.db import Store
-from tests.conftest import SUPPORT, later, mail
-from tui.cli import main
+from tests.conftest import SUPPORT, later, mail, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
-    """No user config or data dir leaks in; the store is `store_path`."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
-    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_cli")
+run = run_cli
 
 
 def write_mbox(path: Path, raws: list[bytes]) -> Path:

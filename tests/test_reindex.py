@@ -14,25 +14,12 @@ from mail.reindex import reindex
 from storage import conversations, events, messages
 from storage.db import Store
 from storage.search import search
-from tests.conftest import SUPPORT, later, mail
-from tui.cli import main
+from tests.conftest import SUPPORT, later, mail, run_cli
 
 GARBAGE = b"\x00\x01 no header here\n\nbody of garbage\n"
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
-    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_cli")
+run = run_cli
 
 
 def test_reindex_restores_corrupted_fields_and_the_index(

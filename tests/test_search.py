@@ -13,18 +13,12 @@ import pytest
 from mail.ingest import Ingestor
 from storage.db import Store
 from storage.search import SearchError, fts_query, search
-from tests.conftest import SUPPORT, later, mail
-from tui.cli import main
+from tests.conftest import SUPPORT, later, mail, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store_path: Path) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
-    monkeypatch.setenv("FRONTDESK_DB", str(store_path))
+pytestmark = pytest.mark.usefixtures("isolated_cli")
+run = run_cli
 
 
 @pytest.fixture
@@ -172,13 +166,6 @@ def test_fts_query_keeps_what_it_can() -> None:
 
 
 # -- through the command line ------------------------------------------------------------------
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def test_cli_search_json(capsys: pytest.CaptureFixture[str], filled: dict[str, int]) -> None:
