@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mail import demo
+from mail.config import AccountConfig, Config, SendConfig, TeamConfig
 from mail.ingest import Ingestor, IngestReport, RawMail
 from storage import conversations
 from storage.db import Store
@@ -36,6 +37,15 @@ def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]
         )
         _close_finished(store, now)
     return path, report
+
+
+def demo_config() -> Config:
+    """The demo's account and team: replies come from Trellis Support, and you are Dana."""
+    return Config(
+        account=AccountConfig(email=demo.SUPPORT_ADDRESS, name=demo.SUPPORT_NAME),
+        send=SendConfig(from_name="Dana at Trellis", signature="Dana Whitfield\nFounder, Trellis"),
+        team=TeamConfig(me="Dana Whitfield", members=["Dana Whitfield", "Sam Rivera"]),
+    )
 
 
 def _close_finished(store: Store, now: datetime) -> None:

@@ -235,17 +235,31 @@ def cmd_reindex(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from mail.demo_store import build_demo_store
+    from mail.demo_store import build_demo_store, demo_config
 
     target = Path(ctx.args.dir).expanduser() if ctx.args.dir else None
     path, report = build_demo_store(target)
-    from storage import conversations
+    if ctx.args.print or not sys.stdout.isatty():
+        from storage import conversations
 
-    with Store.open(path) as store:
-        rows = conversations.queue(store, "open", 20)
-        print_queue(rows)
-    print(f"\nDemo mailbox: {report.summary()}.")
-    print(f"Store: {path}  (try: frontdesk --db {path} list --status all)")
+        with Store.open(path) as store:
+            print_queue(conversations.queue(store, "open", 20))
+        print(f"\nDemo mailbox: {report.summary()}.")
+        print(f"Store: {path}  (try: frontdesk --db {path} list --status all)")
+        return 0
+    from tui.app import run_app
+
+    run_app(path, demo_config(), demo_outbox=path.parent / "demo-outbox.mbox")
+    return 0
+
+
+def cmd_app(ctx: Context) -> int:
+    """`frontdesk` with no subcommand: the app on the configured mailbox and store."""
+    if not sys.stdout.isatty():
+        raise FrontdeskError("the app needs a terminal; for scripts, see `frontdesk --help`")
+    from tui.app import run_app
+
+    run_app(ctx.db_path, ctx.config)
     return 0
 
 
@@ -310,8 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-parse every stored raw message")
     p.set_defaults(run=cmd_reindex)
 
-    p = sub.add_parser("demo", help="build a fresh demo mailbox and show its queue")
+    p = sub.add_parser("demo", help="open the app on a fresh demo mailbox (no account, no network)")
     p.add_argument("--dir", metavar="DIR", help="where to put the demo store (default: temp dir)")
+    p.add_argument("--print", action="store_true", help="print the demo queue instead of the app")
     p.set_defaults(run=cmd_demo)
     return parser
 
@@ -335,8 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
-        return 0
+        args.run = cmd_app
     ctx: Context | None = None
     try:
         ctx = Context(args)
