@@ -1,0 +1,440 @@
+"""Queues: the named views of the work (Needs reply, Mine, VIP, Snoozed…), their live counts,
+their rows in priority order, and search with operators, whose results are a queue too.
+
+A snoozed conversation is out of every queue but Snoozed until its time comes or its customer
+writes again (a message received after the `snoozed` event), whichever is first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from storage.db import Store
+from storage.errors import FrontdeskError
+from storage.models import Address, Customer, Status
+from storage.search import fts_query
+from storage.timeutil import from_epoch, to_epoch
+
+SALES_TAG = "sales"
+"""The tag that marks a sales signal, until sales detection lands."""
+
+DEFAULT_LIMIT = 1000
+
+
+class QueueKey(StrEnum):
+    NEEDS_REPLY = "needs_reply"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    VIP = "vip"
+    TRIAL = "trial"
+    PAYING = "paying"
+    FREE = "free"
+    SALES = "sales"
+    HANDED_OFF = "handed_off"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    key: QueueKey
+    title: str
+    where: str  # a SQL condition over `c` (conversations) and `cu` (customers)
+    order: str = ""  # empty: priority order
+
+
+# Whether a conversation is asleep now: snoozed into the future, and no customer message
+# received since it was snoozed. Parameters: :now.
+_SNOOZING = """(c.snoozed_until IS NOT NULL AND c.snoozed_until > :now AND NOT EXISTS (
+    SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.is_ours = 0
+      AND max(m.received_at, m.date) > coalesce((SELECT max(e.at) FROM events e
+            WHERE e.conversation_id = c.id AND e.kind = 'snoozed'), :now)))"""
+_AWAKE = f"NOT {_SNOOZING}"
+_ACTIVE = f"c.status != 'closed' AND {_AWAKE}"
+_UNREAD = (
+    "c.last_customer_message_at > max(coalesce(c.last_viewed_at, 0),"
+    " coalesce(c.last_our_message_at, 0))"
+)
+_HANDED_OFF = (
+    "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
+    " WHERE ct.conversation_id = c.id AND t.owner IS NOT NULL)"
+)
+_TAGGED_SALES = (
+    "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
+    f" WHERE ct.conversation_id = c.id AND t.name = '{SALES_TAG}')"
+)
+
+# Priority: what waits on us first; among it the bigger accounts, then the longest wait; the
+# rest most recent first.
+_TIER_RANK = (
+    "CASE coalesce(cu.tier, 'unknown') WHEN 'vip' THEN 0 WHEN 'paying' THEN 1"
+    " WHEN 'trial' THEN 2 ELSE 3 END"
+)
+_PRIORITY = f"""c.awaiting_reply DESC,
+    CASE WHEN c.awaiting_reply THEN {_TIER_RANK} END,
+    CASE WHEN c.awaiting_reply THEN c.waiting_since END ASC,
+    c.last_message_at DESC, c.id DESC"""
+
+
+def _tier(name: str) -> str:
+    return f"coalesce(cu.tier, 'unknown') = '{name}' AND {_ACTIVE}"
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(QueueKey.NEEDS_REPLY, "Needs reply", f"c.status = 'open' AND {_AWAKE}"),
+    QueueSpec(QueueKey.MINE, "Mine", f"c.assignee = :me AND {_ACTIVE}"),
+    QueueSpec(
+        QueueKey.UNASSIGNED, "Unassigned", f"c.assignee IS NULL AND c.status = 'open' AND {_AWAKE}"
+    ),
+    QueueSpec(QueueKey.VIP, "VIP", _tier("vip")),
+    QueueSpec(QueueKey.TRIAL, "Trial", _tier("trial")),
+    QueueSpec(QueueKey.PAYING, "Paying", _tier("paying")),
+    QueueSpec(QueueKey.FREE, "Free", _tier("free")),
+    QueueSpec(QueueKey.SALES, "Sales signals", f"{_TAGGED_SALES} AND {_ACTIVE}"),
+    QueueSpec(QueueKey.HANDED_OFF, "Handed off", f"{_HANDED_OFF} AND {_ACTIVE}"),
+    QueueSpec(QueueKey.SNOOZED, "Snoozed", _SNOOZING, "c.snoozed_until ASC, c.id"),
+    QueueSpec(
+        QueueKey.CLOSED, "Closed", "c.status = 'closed'", "c.last_message_at DESC, c.id DESC"
+    ),
+    QueueSpec(QueueKey.ALL, "All", "1"),
+)
+_SPECS = {spec.key: spec for spec in QUEUES}
+
+
+def spec(key: QueueKey | str) -> QueueSpec:
+    return _SPECS[QueueKey(key)]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One conversation as a queue shows it."""
+
+    id: int
+    subject: str
+    customer: Address | None
+    company: str | None
+    tier: str
+    status: Status
+    awaiting_reply: bool
+    waiting_since: datetime | None
+    last_message_at: datetime
+    last_customer_message_at: datetime | None
+    message_count: int
+    preview: str
+    flagged: bool
+    tags: tuple[str, ...]
+    assignee: str | None
+    snoozed_until: datetime | None  # set only while it sleeps
+    unread: bool
+    handed_off: bool
+    has_draft: bool
+
+    @property
+    def sales_signal(self) -> bool:
+        return SALES_TAG in self.tags
+
+
+_SELECT = f"""
+    SELECT c.id, c.subject, c.customer_addr, coalesce(nullif(cu.name, ''), a.name, ''),
+           cu.company, coalesce(cu.tier, 'unknown'), c.status, c.awaiting_reply,
+           c.waiting_since, c.last_message_at, c.last_customer_message_at, c.message_count,
+           c.preview, c.flagged_count, c.assignee,
+           CASE WHEN {_SNOOZING} THEN c.snoozed_until END,
+           coalesce({_UNREAD}, 0),
+           {_HANDED_OFF},
+           EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id),
+           (SELECT group_concat(t.name, char(31)) FROM conversation_tags ct
+              JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id)
+    FROM conversations c
+    LEFT JOIN customers cu ON cu.id = c.customer_id
+    LEFT JOIN addresses a ON a.addr = c.customer_addr
+"""
+
+
+def _row(row: tuple[Any, ...]) -> QueueRow:
+    return QueueRow(
+        id=row[0],
+        subject=row[1],
+        customer=Address(row[2], row[3]) if row[2] else None,
+        company=row[4],
+        tier=row[5],
+        status=Status(row[6]),
+        awaiting_reply=bool(row[7]),
+        waiting_since=from_epoch(row[8]) if row[8] is not None else None,
+        last_message_at=from_epoch(row[9]),
+        last_customer_message_at=from_epoch(row[10]) if row[10] is not None else None,
+        message_count=row[11],
+        preview=row[12],
+        flagged=bool(row[13]),
+        assignee=row[14],
+        snoozed_until=from_epoch(row[15]) if row[15] is not None else None,
+        unread=bool(row[16]),
+        handed_off=bool(row[17]),
+        has_draft=bool(row[18]),
+        tags=tuple(sorted(row[19].split("\x1f"))) if row[19] else (),
+    )
+
+
+def _params(me: str, now: datetime) -> dict[str, Any]:
+    return {"me": me, "now": to_epoch(now)}
+
+
+def counts(store: Store, *, me: str, now: datetime) -> dict[QueueKey, int]:
+    """How many conversations each queue holds right now."""
+    params = _params(me, now)
+    found: dict[QueueKey, int] = {}
+    for queue in QUEUES:
+        joins = "LEFT JOIN customers cu ON cu.id = c.customer_id" if "cu." in queue.where else ""
+        sql = f"SELECT count(*) FROM conversations c {joins} WHERE {queue.where}"
+        found[queue.key] = int(store.conn.execute(sql, params).fetchone()[0])
+    return found
+
+
+def unread_count(store: Store, *, now: datetime) -> int:
+    """Conversations still in play with a customer message nobody has read or answered."""
+    sql = f"SELECT count(*) FROM conversations c WHERE {_UNREAD} AND {_ACTIVE}"
+    return int(store.conn.execute(sql, _params("", now)).fetchone()[0])
+
+
+def rows(
+    store: Store, queue: QueueKey | str, *, me: str, now: datetime, limit: int = DEFAULT_LIMIT
+) -> list[QueueRow]:
+    """The queue's conversations, in its order (priority, unless the queue has its own)."""
+    chosen = spec(queue)
+    sql = f"{_SELECT} WHERE {chosen.where} ORDER BY {chosen.order or _PRIORITY} LIMIT :limit"
+    params = _params(me, now) | {"limit": int(limit)}
+    return [_row(r) for r in store.conn.execute(sql, params)]
+
+
+def get_row(store: Store, conversation_id: int, *, now: datetime) -> QueueRow | None:
+    found = store.conn.execute(
+        f"{_SELECT} WHERE c.id = :id", _params("", now) | {"id": conversation_id}
+    ).fetchone()
+    return None if found is None else _row(found)
+
+
+# -- the customer behind a conversation ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerOverview:
+    """What the conversation screen shows about the customer: who, which tier, and their other
+    conversations, most recent first."""
+
+    customer: Customer
+    addresses: tuple[str, ...]
+    conversations: tuple[QueueRow, ...]
+
+
+def customer_overview(
+    store: Store, conversation_id: int, *, now: datetime, limit: int = 20
+) -> CustomerOverview | None:
+    found = store.conn.execute(
+        "SELECT cu.id, cu.name, cu.company, cu.tier FROM conversations c"
+        " JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?",
+        (conversation_id,),
+    ).fetchone()
+    if found is None:
+        return None
+    customer_id, name, company, tier = found
+    addresses = tuple(
+        str(r[0])
+        for r in store.conn.execute(
+            "SELECT addr FROM addresses WHERE customer_id = ? ORDER BY addr", (customer_id,)
+        )
+    )
+    others = [
+        _row(r)
+        for r in store.conn.execute(
+            f"{_SELECT} WHERE c.customer_id = :customer AND c.id != :id"
+            " ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit",
+            _params("", now) | {"customer": customer_id, "id": conversation_id, "limit": limit},
+        )
+    ]
+    customer = Customer(customer_id, addresses[0] if addresses else "", name, company, tier)
+    return CustomerOverview(customer, addresses, tuple(others))
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+class QueryError(FrontdeskError):
+    """The search query has an operator whose value cannot be used."""
+
+
+STATES = ("open", "pending", "closed", "snoozed", "unread")
+OPERATORS = ("from", "to", "tag", "tier", "is", "before", "after")
+_TOKEN = re.compile(
+    r"(?P<op>\b(?:" + "|".join(OPERATORS) + r'):)(?P<value>"[^"]*"?|[^\s"]*)|"[^"]*"?|\S+',
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"^(\d{1,4})([hdwm])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search query split into full-text words and operator filters."""
+
+    words: str = ""
+    senders: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    before: datetime | None = None
+    after: datetime | None = None
+
+    def is_empty(self) -> bool:
+        return not (
+            fts_query(self.words)
+            or self.senders
+            or self.recipients
+            or self.tags
+            or self.tiers
+            or self.states
+            or self.before
+            or self.after
+        )
+
+
+def _moment(value: str, now: datetime, operator: str) -> datetime:
+    """A date (local midnight), a date and time, `today`, `yesterday`, or an age like 3d."""
+    local_now = now.astimezone()
+    lowered = value.lower()
+    if lowered == "today":
+        return datetime.combine(local_now.date(), time(), local_now.tzinfo)
+    if lowered == "yesterday":
+        return datetime.combine(local_now.date() - timedelta(days=1), time(), local_now.tzinfo)
+    relative = _RELATIVE.match(lowered)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2)
+        span = timedelta(days=30 * amount) if unit == "m" else _UNITS[unit] * amount
+        return now - span
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time()).astimezone()
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise QueryError(
+            f"{operator}:{value} is not a date: use YYYY-MM-DD, today, yesterday, or an age "
+            "like 3d, 2w"
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def parse_query(text: str, *, now: datetime) -> Query:
+    """Splits `from:`, `to:`, `tag:`, `tier:`, `is:`, `before:` and `after:` off the words.
+
+    Operator values may be quoted (`from:"Dana W"`); each operator may repeat (all must hold).
+    """
+    words: list[str] = []
+    found: dict[str, list[str]] = {name: [] for name in OPERATORS}
+    for match in _TOKEN.finditer(text):
+        operator = match.group("op")
+        if operator is None:
+            words.append(match.group(0))
+            continue
+        name = operator[:-1].lower()
+        value = match.group("value").strip('"').strip()
+        if not value:
+            raise QueryError(f"{name}: needs a value, e.g. {_EXAMPLES[name]}")
+        found[name].append(value)
+    for state in found["is"]:
+        if state.lower() not in STATES:
+            raise QueryError(f"is:{state} is not a state: use is:{', is:'.join(STATES)}")
+    before = min((_moment(v, now, "before") for v in found["before"]), default=None)
+    after = max((_moment(v, now, "after") for v in found["after"]), default=None)
+    return Query(
+        words=" ".join(words),
+        senders=tuple(found["from"]),
+        recipients=tuple(found["to"]),
+        tags=tuple(v.lower() for v in found["tag"]),
+        tiers=tuple(v.lower() for v in found["tier"]),
+        states=tuple(v.lower() for v in found["is"]),
+        before=before,
+        after=after,
+    )
+
+
+_EXAMPLES = {
+    "from": "from:dana@example.com",
+    "to": "to:billing@",
+    "tag": "tag:bug",
+    "tier": "tier:vip",
+    "is": "is:open",
+    "before": "before:2026-01-31",
+    "after": "after:7d",
+}
+
+
+def _like(value: str) -> str:
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_STATE_CONDITIONS = {
+    "open": f"c.status = 'open' AND {_AWAKE}",
+    "pending": f"c.status = 'pending' AND {_AWAKE}",
+    "closed": "c.status = 'closed'",
+    "snoozed": _SNOOZING,
+    "unread": _UNREAD,
+}
+
+
+def search(
+    store: Store, query: Query, *, me: str, now: datetime, limit: int = DEFAULT_LIMIT
+) -> list[QueueRow]:
+    """The conversations matching every part of the query, most recent first."""
+    if query.is_empty():
+        raise QueryError("empty search: type words to find, or operators like tag:bug is:open")
+    conditions: list[str] = []
+    params = _params(me, now) | {"limit": int(limit)}
+
+    def bind(value: object) -> str:
+        name = f"p{len(params)}"
+        params[name] = value
+        return f":{name}"
+
+    fts = fts_query(query.words)
+    if fts:
+        conditions.append(
+            "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m"
+            f" ON m.id = f.rowid WHERE messages_fts MATCH {bind(fts)})"
+        )
+    for sender in query.senders:
+        like = bind(_like(sender))
+        conditions.append(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND"
+            f" (lower(m.from_addr) LIKE {like} ESCAPE '\\'"
+            f" OR lower(m.from_name) LIKE {like} ESCAPE '\\'))"
+        )
+    for recipient in query.recipients:
+        like = bind(_like(recipient))
+        conditions.append(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND"
+            f" (lower(m.to_json) LIKE {like} ESCAPE '\\' OR lower(m.cc_json) LIKE {like}"
+            " ESCAPE '\\'))"
+        )
+    for tag in query.tags:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
+            f" WHERE ct.conversation_id = c.id AND t.name = {bind(tag)})"
+        )
+    for tier in query.tiers:
+        conditions.append(f"coalesce(cu.tier, 'unknown') = {bind(tier)}")
+    conditions.extend(_STATE_CONDITIONS[state] for state in query.states)
+    if query.before is not None:
+        conditions.append(f"c.last_message_at < {bind(to_epoch(query.before))}")
+    if query.after is not None:
+        conditions.append(f"c.last_message_at >= {bind(to_epoch(query.after))}")
+    sql = (
+        f"{_SELECT} WHERE {' AND '.join(conditions)}"
+        " ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit"
+    )
+    return [_row(r) for r in store.conn.execute(sql, params)]

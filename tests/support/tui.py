@@ -1,0 +1,175 @@
+"""For the TUI tests: the demo mailbox as of a fixed moment (built once per test process,
+copied per test), a clock that only moves when told, the app on a copy of that store, and
+ways to wait for it, type into it and read its screen."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import io
+import os
+import shutil
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+
+from mail import demo
+from mail.config import AccountConfig, Config, SendConfig, TeamConfig
+from mail.demo_store import TEAM_ADDRESSES, _close_finished
+from mail.ingest import Ingestor, RawMail
+from storage.db import Store
+
+if TYPE_CHECKING:
+    from tui.app import FrontdeskApp
+
+NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+DEMO_OUTBOX = Path("/tmp/frontdesk-demo/demo-outbox.mbox")  # shown on screen: a fixed path
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def build_demo(path: Path, now: datetime = NOW) -> Path:
+    """The demo mailbox as `frontdesk demo` builds it, but as of `now`, not the clock."""
+    with Store.open(path) as store:
+        Ingestor(store, TEAM_ADDRESSES).ingest(
+            RawMail(data, received_at=now) for data in demo.iter_messages(now=now)
+        )
+        _close_finished(store, now)
+    return path
+
+
+def demo_copy(target: Path) -> Path:
+    """A fresh copy of the demo store at `target` (a file in a test's `tmp_path`). The store
+    is built once per test process, beside the tests' temporary folders, which pytest
+    cleans up, then copied: a copy takes milliseconds, a build about a second."""
+    template = target.parent.parent / "frontdesk-demo-template.db"
+    if not template.exists():
+        building = template.with_suffix(f".{os.getpid()}.tmp")
+        build_demo(building)
+        building.replace(template)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return target
+
+
+def team_config(undo_seconds: int = 10, **keys: str) -> Config:
+    """The demo's account and team, as `frontdesk demo` passes them."""
+    return Config(
+        account=AccountConfig(email=demo.SUPPORT_ADDRESS, name=demo.SUPPORT_NAME),
+        team=TeamConfig(me="Dana Whitfield", members=["Sam Rivera", "Pete Okafor"]),
+        send=SendConfig(undo_seconds=undo_seconds, from_name="Dana at Trellis"),
+        keys=dict(keys),
+    )
+
+
+def screen_text(app: App[object]) -> str:
+    """What the terminal shows now, as plain text (the SVG screenshot's text)."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
+
+
+async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
+    """Waits until the workers are done and what they posted is shown."""
+    for _ in range(rounds):
+        await pilot.pause()
+        # Not the loops that run as long as the app (sync, sender).
+        short = [w for w in pilot.app.workers if w.name not in ("sync", "sender")]
+        if short:  # an empty list would mean all of them
+            await pilot.app.workers.wait_for_complete(short)
+    await pilot.pause()
+
+
+@contextlib.contextmanager
+def local_time_utc() -> Iterator[None]:
+    """Local time is UTC inside (dates on screen, snooze presets); restored after."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "UTC")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def make_app(
+    db: Path,
+    downloads: Path,
+    *,
+    clock: Clock | None = None,
+    config: Config | None = None,
+    demo: bool = True,
+    demo_outbox: Path = DEMO_OUTBOX,
+) -> FrontdeskApp:
+    from tui.app import FrontdeskApp
+
+    return FrontdeskApp(
+        db,
+        config or team_config(),
+        demo_outbox=demo_outbox if demo else None,
+        now=clock or Clock(),
+        background=False,
+        downloads=downloads,
+    )
+
+
+def ids_of(store: Store, sql: str, *params: object) -> list[int]:
+    return [int(row[0]) for row in store.conn.execute(sql, params)]
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """An async test, run to completion by a plain pytest (no async plugin is installed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+def notices(app: App[object]) -> str:
+    """Every notification the app has shown and not yet cleared, one a line."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def type_text(pilot: Pilot[object], text: str) -> None:
+    """Types into the focused Input or TextArea at once (a key press per character costs a
+    screen refresh each; the keys themselves are tested where they matter)."""
+    from textual.widgets import Input, TextArea
+
+    await pilot.pause()
+    focused = pilot.app.focused
+    if isinstance(focused, Input):
+        focused.insert_text_at_cursor(text)
+    elif isinstance(focused, TextArea):
+        focused.insert(text)
+    else:
+        raise AssertionError(f"nothing to type into: {focused!r}")
+    await pilot.pause()

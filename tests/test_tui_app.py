@@ -1,0 +1,209 @@
+"""The app around the screens: help from the bindings, keys remapped from the config, the
+command palette, the status bar offline or failing (with the reason), worker errors as
+notices, and `run_app` as the command line calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import DataTable
+
+from mail.config import Config, parse_config
+from storage import conversations
+from storage.db import Store
+from storage.errors import StoreError
+from storage.models import Status
+from tests.support.tui import (
+    Clock,
+    demo_copy,
+    local_time_utc,
+    make_app,
+    notices,
+    run_async,
+    screen_text,
+    settle,
+    team_config,
+    type_text,
+)
+from tui import app as app_module
+from tui.app import FrontdeskApp
+from tui.bindings import ALL, binding_ids
+from tui.screens.choice import ChoiceScreen
+from tui.screens.help import HelpScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets.queue_table import QueueTable
+
+
+@pytest.fixture(autouse=True)
+def _utc() -> Iterator[None]:
+    with local_time_utc():
+        yield
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return demo_copy(tmp_path / "demo.db")
+
+
+def help_rows(app: FrontdeskApp) -> list[tuple[str, str, str]]:
+    table = app.screen.query_one(DataTable)
+    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]  # type: ignore[misc]
+
+
+def test_every_binding_has_a_unique_intent_id_and_a_tooltip() -> None:
+    for binding in ALL:
+        assert binding.id, binding
+        assert binding.tooltip, binding
+    assert {"reply", "close", "reopen", "snooze", "assign", "tag", "search", "help"} <= (
+        binding_ids()
+    )
+
+
+@run_async
+async def test_help_lists_every_key_of_the_screen_with_its_id(db: Path, tmp_path: Path) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = help_rows(app)
+        keys = {row[2]: row[0] for row in rows}
+        assert keys["close"] == "e" and keys["snooze"] == "z" and keys["jump"] == "g"
+        assert keys["select"] == "x, space"
+        assert keys["search"] == "/" and keys["help"] == "?, f1"
+        await pilot.press("escape", "enter", "r")
+        await settle(pilot)
+        await pilot.press("f1")  # from inside the composer ("?" is typed there): its keys too
+        ids = {row[2] for row in help_rows(app)}
+        assert {"send", "send_close", "editor", "discard_draft", "hide_composer"} <= ids
+        assert "next_conversation" not in ids  # "n" types an n there
+
+
+@run_async
+async def test_keys_are_remapped_from_the_config_by_id(db: Path, tmp_path: Path) -> None:
+    config = team_config(close="d", no_such_binding="x")
+    app = make_app(db, tmp_path, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "no binding has the id no_such_binding" in notices(app)
+        first = app.screen.query_one(QueueTable).current_id
+        await pilot.press("e")  # no longer close
+        await settle(pilot)
+        assert app.screen.query_one(QueueTable).current_id == first
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert {row[2]: row[0] for row in help_rows(app)}["close"] == "d"
+    with Store.open(db) as store:
+        assert first is not None
+        assert conversations.get(store, first).status == Status.CLOSED
+
+
+@run_async
+async def test_the_palette_reaches_the_actions(db: Path, tmp_path: Path) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "Snooze")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "queue: Closed")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen) and screen.queue.value == "closed"
+
+
+@run_async
+async def test_without_an_account_it_works_offline_and_says_why(db: Path, tmp_path: Path) -> None:
+    app = FrontdeskApp(db, Config(), now=Clock(), downloads=tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "offline: no IMAP account configured" in text
+        assert "Offline: no IMAP account configured" in notices(app)
+        assert app.screen.query_one(QueueTable).row_count > 0
+        assert "no SMTP" in app.status.send_unavailable
+
+
+@run_async
+async def test_a_sync_that_fails_says_so_with_the_reason(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTDESK_IMAP_PASSWORD", "secret")
+    config = parse_config(
+        {
+            "account": {
+                "email": "support@acme.test",
+                "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "s"},
+            },
+            "sync": {"retries": 0},
+        }
+    )
+    app = FrontdeskApp(db, config, now=Clock(), downloads=tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.status.sync.kind == "error":
+                break
+        await settle(pilot)
+        assert "sync error: " in screen_text(app) and "127.0.0.1" in screen_text(app)
+        assert "Sync failed: " in notices(app)
+        assert app.screen.query_one(QueueTable).row_count > 0
+
+
+@run_async
+async def test_a_failing_worker_is_a_notice_not_a_crash(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(db, tmp_path)
+
+    def broken(*args: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.backend, "assign", broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "enter")
+        await settle(pilot)
+        assert "That did not work: RuntimeError: disk on fire" in notices(app)
+        assert app.is_running and isinstance(app.screen, QueueScreen)
+
+
+def test_run_app_starts_the_app_on_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[FrontdeskApp] = []
+
+    def run(self: FrontdeskApp) -> None:
+        started.append(self)
+
+    monkeypatch.setattr(FrontdeskApp, "run", run)
+    outbox = tmp_path / "demo-outbox.mbox"
+    app_module.run_app(tmp_path / "x.db", team_config(), demo_outbox=outbox)
+    (app,) = started
+    assert (app.db_path, app.demo_outbox, app.background) == (tmp_path / "x.db", outbox, True)
+
+
+def test_a_store_that_cannot_be_opened_fails_before_the_screen_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FrontdeskApp, "run", lambda self: pytest.fail("the app started"))
+    not_a_file = tmp_path / "folder"
+    not_a_file.mkdir()
+    with pytest.raises(StoreError):
+        app_module.run_app(not_a_file, team_config())

@@ -1,0 +1,265 @@
+"""The conversation screen, driven by keys: the thread folded and unfolded, quoted history,
+next/previous, close moves on, reopen, attachments saved under safe names."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from storage import conversations, events, messages, queues
+from storage.db import Store
+from storage.models import Status
+from storage.queues import QueueKey
+from tests.support.tui import (
+    NOW,
+    demo_copy,
+    local_time_utc,
+    make_app,
+    notices,
+    run_async,
+    screen_text,
+    settle,
+    type_text,
+)
+from tui import attachments
+from tui.attachments import AttachmentError
+from tui.screens.conversation import ConversationScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets.thread import MessageView
+
+ME = "Dana Whitfield"
+
+
+@pytest.fixture(autouse=True)
+def _utc() -> Iterator[None]:
+    with local_time_utc():
+        yield
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return demo_copy(tmp_path / "demo.db")
+
+
+def needs_reply(db: Path) -> list[queues.QueueRow]:
+    with Store.open(db) as store:
+        return queues.rows(store, QueueKey.NEEDS_REPLY, me=ME, now=NOW)
+
+
+def conversation_named(db: Path, subject: str) -> int:
+    with Store.open(db) as store:
+        return int(
+            store.scalar("SELECT id FROM conversations WHERE subject = ? LIMIT 1", (subject,))
+        )
+
+
+def shown(app: object) -> ConversationScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, ConversationScreen)
+    return screen
+
+
+def views(app: object) -> list[MessageView]:
+    return list(shown(app).query(MessageView))
+
+
+@run_async
+async def test_the_thread_shows_the_newest_open_and_the_older_folded(
+    db: Path, tmp_path: Path
+) -> None:
+    first = needs_reply(db)[0]  # "Discount for nonprofits?": four messages
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        unread_before = app.status.unread
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = shown(app)
+        assert screen.conversation_id == first.id
+        assert [v.expanded for v in views(app)] == [False, False, False, True]
+        text = screen_text(app)
+        assert "Discount for nonprofits?" in text and "1 of 29" in text
+        assert "▸ Emily Sullivan" in text  # an older message, on one line
+        assert "quoted history folded" in text
+        assert app.status.unread == unread_before - 1
+        # Up to our reply, open it, then its quoted history.
+        await pilot.press("k", "enter")
+        assert views(app)[2].expanded
+        await pilot.press("f")
+        await settle(pilot)
+        assert views(app)[2].full
+        assert "quoted history folded" not in str(views(app)[2].render())
+    with Store.open(db) as store:
+        viewed = store.scalar("SELECT last_viewed_at FROM conversations WHERE id = ?", (first.id,))
+    assert viewed == int(NOW.timestamp())
+
+
+@run_async
+async def test_n_and_p_walk_the_queue_and_esc_goes_back(db: Path, tmp_path: Path) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "n", "n")
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[2].id
+        assert "3 of 29" in screen_text(app)
+        await pilot.press("p")
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[1].id
+        await pilot.press("p", "p")
+        await settle(pilot)
+        assert "the first one" in notices(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+@run_async
+async def test_closing_moves_on_to_the_next_conversation(db: Path, tmp_path: Path) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[2].id
+        assert "2 of 28" in screen_text(app)
+        await pilot.press("q")
+        await settle(pilot)
+        assert rows[1].id not in app.screen.query_one("QueueTable").ids_in_order()  # type: ignore[attr-defined]
+    with Store.open(db) as store:
+        assert conversations.get(store, rows[1].id).status == Status.CLOSED
+
+
+@run_async
+async def test_a_closed_conversation_reopens_with_shift_e(db: Path, tmp_path: Path) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("g", "c")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        target = shown(app).conversation_id
+        assert "closed" in screen_text(app)
+        await pilot.press("E")
+        await settle(pilot)
+        assert "closed" not in screen_text(app).splitlines()[1]
+    with Store.open(db) as store:
+        assert conversations.get(store, target).status != Status.CLOSED
+        assert [e.actor for e in events.events_for(store, target) if e.kind == "reopened"] == [ME]
+
+
+@run_async
+async def test_assign_and_tag_from_inside_update_the_header(db: Path, tmp_path: Path) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "a", "enter")  # me
+        await settle(pilot)
+        await pilot.press("t")
+        await type_text(pilot, "vip-lead")
+        await pilot.press("enter")
+        await settle(pilot)
+        header = screen_text(app).splitlines()[1]
+        assert "assigned to me" in header and "#vip-lead" in header
+
+
+@run_async
+async def test_snoozing_from_inside_moves_on(db: Path, tmp_path: Path) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "z", "enter")  # in one hour
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[1].id
+        assert "Snoozed until" in notices(app)
+
+
+def attachment_of(db: Path, subject: str) -> tuple[int, int, messages.Attachment]:
+    """(conversation, index of its message in the thread, the attachment)."""
+    conversation_id = conversation_named(db, subject)
+    with Store.open(db) as store:
+        thread = messages.messages_of(store, conversation_id)
+    for index, message in enumerate(thread):
+        if message.attachments:
+            return conversation_id, index, message.attachments[0]
+    raise AssertionError("no attachment")
+
+
+def stdlib_bytes(db: Path, attachment: messages.Attachment) -> bytes:
+    with Store.open(db) as store:
+        raw = messages.raw_message(store, attachment.message_id)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    for part in parsed.iter_attachments():
+        if part.get_filename() == attachment.original_filename:
+            data = part.get_content()
+            return data if isinstance(data, bytes) else data.encode()
+    raise AssertionError("not found by the stdlib")
+
+
+@run_async
+async def test_s_saves_the_attachment_of_the_message(db: Path, tmp_path: Path) -> None:
+    subject = "Frage zur Rechnung für Oktober"
+    conversation_id, index, attachment = attachment_of(db, subject)
+    rows = [r.id for r in needs_reply(db)]
+    downloads = tmp_path / "downloads"
+    app = make_app(db, downloads)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(rows.index(conversation_id)):
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(len(views(app)) - 1 - index):
+            await pilot.press("k")
+        await pilot.press("enter" if not views(app)[index].expanded else "f")
+        assert attachment.filename in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "Saved to" in notices(app)
+    saved = downloads / attachment.filename
+    assert saved.read_bytes() == stdlib_bytes(db, attachment)
+    assert saved.stat().st_mode & 0o777 == 0o600
+
+
+def test_part_bytes_walks_the_mime_tree() -> None:
+    outer = EmailMessage()
+    outer["Subject"] = "x"
+    outer.set_content("body")
+    outer.add_attachment(b"\x00\x01PDF", maintype="application", subtype="pdf", filename="a.pdf")
+    inner = EmailMessage()
+    inner["Subject"] = "forwarded"
+    inner.set_content("inner body")
+    outer.add_attachment(inner)
+    raw = bytes(outer)
+    assert attachments.part_bytes(raw, "2") == b"\x00\x01PDF"
+    assert b"Subject: forwarded" in attachments.part_bytes(raw, "3")
+    with pytest.raises(AttachmentError):
+        attachments.part_bytes(raw, "7")
+    with pytest.raises(AttachmentError):
+        attachments.part_bytes(raw, "2.x")
+    single = EmailMessage()
+    single.set_content(b"bytes", maintype="application", subtype="octet-stream")
+    assert attachments.part_bytes(bytes(single), "1") == b"bytes"
+
+
+def test_saving_never_overwrites_and_never_leaves_the_folder(tmp_path: Path) -> None:
+    first = attachments.save(b"one", "../../etc/passwd", tmp_path)
+    second = attachments.save(b"two", "passwd", tmp_path)
+    third = attachments.save(b"3", "report.pdf", tmp_path)
+    fourth = attachments.save(b"4", "report.pdf", tmp_path)
+    assert (first.name, second.name) == ("passwd", "passwd (2)")
+    assert (third.name, fourth.name) == ("report.pdf", "report (2).pdf")
+    assert {p.parent for p in (first, second, third, fourth)} == {tmp_path}
+    assert first.read_bytes() == b"one"

@@ -1,0 +1,352 @@
+"""The Textual app: screens, keys remapped from the config, and the background workers (sync,
+sender, store watch) whose news it passes to the screens and the status bar.
+
+`run_app` is what the command line calls, for `frontdesk` and for `frontdesk demo`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, get_current_worker
+
+from mail.config import Config
+from mail.sanitize import clean_line
+from storage.db import Store
+from storage.queues import QueueKey
+from tui import background as bg
+from tui.backend import Backend, Figures
+from tui.bindings import APP, unknown_ids
+from tui.messages import OutboxFlushed, StoreChanged, SyncChanged
+from tui.palette import FrontdeskCommands
+from tui.screens.base import notify_failure
+from tui.screens.conversation import ConversationScreen
+from tui.screens.help import HelpScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets.status_bar import StatusInfo
+
+if TYPE_CHECKING:
+    from mail.send import Transport
+
+Clock = Callable[[], datetime]
+POLL_SECONDS = 3.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """The last reply queued: what `u` undoes."""
+
+    outbox_id: int
+    conversation_id: int
+    body: str
+    cc: str
+
+
+def default_downloads() -> Path:
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
+class FrontdeskApp(App[None]):
+    TITLE = "frontdesk"
+    BINDINGS: ClassVar[list[BindingType]] = list(APP)
+    COMMANDS = App.COMMANDS | {FrontdeskCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"queue": QueueScreen}
+    DEFAULT_MODE = "queue"
+    # Textual declares this one without ClassVar, so it cannot be annotated as one here.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+
+    status: reactive[StatusInfo] = reactive(StatusInfo, always_update=True)
+
+    def __init__(
+        self,
+        db_path: Path,
+        config: Config,
+        *,
+        demo_outbox: Path | None = None,
+        now: Clock = _utc_now,
+        background: bool = True,
+        downloads: Path | None = None,
+    ) -> None:
+        """`background=False` starts no sync, sender or store watch (tests drive those by
+        hand); `now` is the clock every age and snooze time is measured by.
+
+        Raises StoreError when the store cannot be opened: it is opened (and migrated) once
+        here, before the workers each open their own, because several threads migrating a
+        new file at once collide."""
+        Store.open(db_path).close()
+        super().__init__()
+        self.demo_outbox = demo_outbox
+        self.config = config
+        self.db_path = db_path
+        self.now = now
+        self.background = background
+        self.downloads = downloads or default_downloads()
+        self.backend = Backend(db_path, self.config, now)
+        self.stops = bg.StopSignals()
+        self._sync_stop: threading.Event | None = None
+        self._undo_timer: Timer | None = None
+        self.last_sent: SentReply | None = None
+        self._fingerprint: tuple[int, ...] | None = None
+        self._minute = ""
+
+    # -- starting and stopping ------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        keys = dict(self.config.keys)
+        unknown = unknown_ids(keys)
+        if unknown:
+            self.notify(
+                f"[keys] in the config: no binding has the id {', '.join(unknown)} (see ? for ids)",
+                severity="warning",
+                markup=False,
+            )
+        self.set_keymap({k: v for k, v in keys.items() if k not in unknown})
+        demo = self.demo_outbox is not None
+        first = bg.SyncState(bg.DEMO) if demo else bg.SyncState(bg.CONNECTING, "starting")
+        self.status = StatusInfo(sync=first, demo_outbox=self.demo_outbox)
+        self.refresh_figures()
+        if demo:
+            self.notify(
+                f"Demo mailbox: nothing leaves this machine. Replies you send are written to "
+                f"{self.demo_outbox}",
+                title="frontdesk demo",
+                timeout=8,
+                markup=False,
+            )
+        if not self.background:
+            if not demo:
+                self.status = dataclasses.replace(
+                    self.status, sync=bg.SyncState(bg.OFFLINE, "background work is off")
+                )
+            return
+        if not demo:
+            self._start_sync()
+        self._run_sender(self.stops.new())
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def on_unmount(self) -> None:
+        # The loops end, so the thread pool (which Python waits for at exit) can shut down.
+        self.stops.set_all()
+
+    # -- background workers ---------------------------------------------------------------
+
+    def _start_sync(self) -> None:
+        if self._sync_stop is not None:
+            self._sync_stop.set()
+        self._sync_stop = self.stops.new()
+        self._run_sync(self._sync_stop)
+
+    @work(thread=True, exit_on_error=False, group="sync", name="sync")
+    def _run_sync(self, stop: threading.Event) -> None:
+        def report(state: bg.SyncState) -> None:
+            self.post_message(SyncChanged(state))
+
+        bg.sync_forever(self.db_path, self.config, stop, report, self.now)
+
+    def _transport(self) -> Transport:
+        from mail.send import account_transport, demo_transport
+
+        if self.demo_outbox is not None:
+            return demo_transport(self.demo_outbox)
+        return account_transport(self.config)
+
+    @work(thread=True, exit_on_error=False, group="sender", name="sender")
+    def _run_sender(self, stop: threading.Event) -> None:
+        bg.send_forever(
+            self.db_path,
+            self.config,
+            self._transport,
+            stop,
+            self._report_outbox,
+            self.now,
+        )
+
+    def _report_outbox(self, report: bg.OutboxReport) -> None:
+        self.post_message(OutboxFlushed(report))
+
+    @work(thread=True, exit_on_error=False, group="sender", name="flush")
+    def action_flush_outbox(self) -> None:
+        """Sends what is due now, once (the palette's command; tests use it too)."""
+        from mail.send import Sender
+
+        transport = self._transport()
+        try:
+            with self.backend.store() as store:
+                sender = Sender(store, self.config, transport, now=self.now)
+                bg.flush_once(sender, self._report_outbox)
+        finally:
+            transport.close()
+        self.call_from_thread(self.store_changed)
+
+    def _poll(self) -> None:
+        self._check_store()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll", name="poll")
+    def _check_store(self) -> None:
+        fingerprint = self.backend.fingerprint()
+        minute = f"{self.now():%Y%m%d%H%M}"
+        if get_current_worker().is_cancelled:
+            return
+        if fingerprint != self._fingerprint or minute != self._minute:
+            changed = self._fingerprint is not None
+            self._fingerprint, self._minute = fingerprint, minute
+            if changed:
+                self.call_from_thread(self.store_changed)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        notify_failure(self, event)
+
+    # -- what the workers say -------------------------------------------------------------
+
+    @on(SyncChanged)
+    def _sync_changed(self, event: SyncChanged) -> None:
+        state = event.state
+        before = self.status.sync
+        self.status = dataclasses.replace(self.status, sync=state)
+        if state.kind == bg.ERROR and (before.kind, before.detail) != (state.kind, state.detail):
+            self.notify(
+                clean_line(state.detail), title="Sync failed", severity="error", markup=False
+            )
+        elif state.kind == bg.OFFLINE:
+            self.notify(
+                f"Offline: {clean_line(state.detail)}. Working on what the store holds.",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        if state.stored:
+            self.store_changed()
+
+    @on(OutboxFlushed)
+    def _outbox_flushed(self, event: OutboxFlushed) -> None:
+        report = event.report
+        if report.unavailable:
+            self.status = dataclasses.replace(self.status, send_unavailable=report.unavailable)
+            return
+        if report.sent:
+            where = f" (to {self.demo_outbox})" if self.demo_outbox is not None else ""
+            self.notify(
+                f"{report.sent} repl{'y' if report.sent == 1 else 'ies'} sent{where}",
+                timeout=4,
+                markup=False,
+            )
+        for error in report.errors:
+            self.notify(clean_line(error), title="Sending failed", severity="error", markup=False)
+        self.store_changed()
+
+    # -- telling the screens --------------------------------------------------------------
+
+    def store_changed(self) -> None:
+        """Every screen reloads what it shows; the status bar counts again."""
+        for screen in self.screen_stack:
+            screen.post_message(StoreChanged())
+        self.refresh_figures()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="figures", name="figures")
+    def refresh_figures(self) -> None:
+        figures = self.backend.figures()
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_figures, figures)
+
+    def _show_figures(self, figures: Figures) -> None:
+        self.status = dataclasses.replace(
+            self.status,
+            unread=figures.unread,
+            outbox=figures.outbox,
+            failed=figures.failed,
+            stored_last_sync=figures.last_sync,
+        )
+
+    # -- replies and undo -----------------------------------------------------------------
+
+    def reply_queued(self, outbox_id: int, conversation_id: int, body: str, cc: str) -> None:
+        self.last_sent = SentReply(outbox_id, conversation_id, body, cc)
+        seconds = self.config.send.undo_seconds
+        self.status = dataclasses.replace(self.status, undo_open=seconds > 0)
+        if self._undo_timer is not None:
+            self._undo_timer.stop()
+        self._undo_timer = self.set_timer(max(1, seconds), self._undo_window_over)
+        when = f"in {seconds} s" if seconds else "now"
+        self.notify(
+            f"Reply queued, sending {when}. Press u to undo.",
+            title="Outbox",
+            timeout=max(3, seconds),
+            markup=False,
+        )
+        self.store_changed()
+
+    def _undo_window_over(self) -> None:
+        self._undo_timer = None
+        self.status = dataclasses.replace(self.status, undo_open=False)
+
+    def action_undo_send(self) -> None:
+        sent = self.last_sent
+        if sent is None:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        self._undo(sent)
+
+    @work(thread=True, exit_on_error=False, group="undo")
+    def _undo(self, sent: SentReply) -> None:
+        undone = self.backend.undo_send(sent.outbox_id, sent.conversation_id, sent.body, sent.cc)
+        self.call_from_thread(self._undone, sent, undone)
+
+    def _undone(self, sent: SentReply, undone: bool) -> None:
+        if not undone:
+            self.notify("Too late to undo: the reply has left", severity="warning")
+            return
+        self.last_sent = None
+        self._undo_window_over()
+        self.notify("Undone: the reply is back in your draft", timeout=4)
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                screen.restore_draft(sent.conversation_id, sent.body, sent.cc)
+        self.store_changed()
+
+    # -- app actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = screen.sub_title or type(screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(screen, title))
+
+    def action_sync_now(self) -> None:
+        if self.demo_outbox is not None or not self.background:
+            self.notify("Nothing to sync: no mailbox is connected", timeout=3)
+            return
+        self._start_sync()
+
+    def action_show_demo_outbox(self) -> None:
+        self.notify(f"Demo replies go to {self.demo_outbox}", timeout=8, markup=False)
+
+    def go_to_queue(self, queue: QueueKey) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
+            self.pop_screen()
+        if isinstance(self.screen, QueueScreen):
+            self.screen.switch_to(queue)
+
+
+def run_app(db_path: Path, config: Config, *, demo_outbox: Path | None = None) -> None:
+    """Runs the app on the store at `db_path` until the user quits. With `demo_outbox`, it is
+    the demo: no account, no network; replies are appended to that mbox file."""
+    FrontdeskApp(db_path, config, demo_outbox=demo_outbox).run()

@@ -1,0 +1,157 @@
+"""The long-running work behind the app, as plain loops for thread workers: the sync (IDLE
+when the server has it, polling otherwise) and the sender that flushes the outbox.
+
+Each loop opens its own store and reports through a callback; it ends when `stop` is set.
+Failures are reported, never raised: the app stays usable on what the store holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mail.config import Config
+from storage.db import Store
+from storage.errors import FrontdeskError
+
+if TYPE_CHECKING:
+    from mail.send import Transport
+
+OFFLINE, CONNECTING, SYNCING, IDLE, POLLING, ERROR, ELSEWHERE, DEMO = (
+    "offline", "connecting", "syncing", "idle", "polling", "error", "elsewhere", "demo"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where the sync stands. `detail` is the reason (offline, error) or the progress."""
+
+    kind: str
+    detail: str = ""
+    last_sync: datetime | None = None
+    stored: int = 0  # new messages in the sync just finished
+
+
+@dataclass(frozen=True)
+class OutboxReport:
+    sent: int = 0
+    failed: int = 0
+    errors: tuple[str, ...] = ()
+    unavailable: str = ""  # why nothing can be sent (no SMTP account…)
+
+
+def sync_forever(
+    db_path: Path,
+    config: Config,
+    stop: threading.Event,
+    report: Callable[[SyncState], None],
+    now: Callable[[], datetime],
+    lock_attempts: int = 40,
+) -> None:
+    """Keeps the store in step with the configured mailbox until `stop` is set."""
+    from mail import secrets
+    from mail.account import endpoint, sync_settings
+    from mail.imap import close_quietly
+    from mail.lock import AlreadyRunning, SyncLock
+    from mail.sync import Progress, SyncEngine, SyncReport
+
+    try:
+        imap = endpoint(config, "imap")
+        password = secrets.get_password("imap", imap.username, imap.host)
+    except FrontdeskError as exc:
+        report(SyncState(OFFLINE, str(exc)))
+        return
+    lock = SyncLock(db_path)
+    # A restarted sync ("sync now") waits for the one it replaces to let go of the lock.
+    for attempt in range(lock_attempts):
+        try:
+            lock.acquire()
+            break
+        except AlreadyRunning:
+            if attempt == lock_attempts - 1 or stop.wait(0.25):
+                report(SyncState(ELSEWHERE, "another frontdesk process syncs this store"))
+                return
+    idle = False
+    last: datetime | None = None
+
+    def progress(step: Progress) -> None:
+        report(SyncState(SYNCING, f"{step.folder} {step.done}/{step.total}", last))
+
+    def finished(result: SyncReport) -> None:
+        nonlocal last
+        last = now()
+        report(SyncState(IDLE if idle else POLLING, "", last, result.total("stored")))
+
+    def failed(exc: FrontdeskError) -> None:
+        report(SyncState(ERROR, f"{exc} (retrying)", last))
+
+    try:
+        with Store.open(db_path) as store:
+            engine = SyncEngine(
+                store, imap, password, config.support_addresses(), sync_settings(config), progress
+            )
+            report(SyncState(CONNECTING, imap.describe()))
+            try:
+                client: Any = engine.connect()
+                idle = b"IDLE" in client.capabilities()
+                close_quietly(client)
+            except FrontdeskError as exc:
+                failed(exc)
+            engine.watch(stop, float(config.sync.poll_seconds), on_report=finished, on_error=failed)
+    except FrontdeskError as exc:  # a refused login or certificate: retrying will not help
+        report(SyncState(ERROR, str(exc), last))
+    finally:
+        lock.release()
+
+
+def send_forever(
+    db_path: Path,
+    config: Config,
+    transport: Callable[[], Transport],
+    stop: threading.Event,
+    report: Callable[[OutboxReport], None],
+    now: Callable[[], datetime],
+    interval: float = 1.0,
+) -> None:
+    """Delivers what the outbox has due, every `interval` seconds, until `stop` is set."""
+    from mail.send import Sender
+
+    try:
+        chosen = transport()
+    except FrontdeskError as exc:
+        report(OutboxReport(unavailable=str(exc)))
+        return
+    try:
+        with Store.open(db_path) as store:
+            sender = Sender(store, config, chosen, now=now)
+            while not stop.is_set():
+                flush_once(sender, report)
+                stop.wait(interval)
+    finally:
+        chosen.close()
+
+
+def flush_once(sender: Any, report: Callable[[OutboxReport], None]) -> None:
+    result = sender.flush()
+    if result.sent or result.failed or result.errors:
+        report(OutboxReport(result.sent, result.failed, tuple(result.errors)))
+
+
+@dataclass
+class StopSignals:
+    """One event per background loop, all set when the app exits."""
+
+    events: list[threading.Event] = field(default_factory=list)
+
+    def new(self) -> threading.Event:
+        event = threading.Event()
+        self.events.append(event)
+        return event
+
+    def set_all(self) -> None:
+        for event in self.events:
+            event.set()

@@ -1,0 +1,206 @@
+"""Every key of the app, as data: each binding has a stable id, which the config's `[keys]`
+table remaps (`close = "d"`), and which the help screen (`?`) shows beside the key.
+
+One id names one intent wherever it is bound (`close` on the queue and in a conversation), so a
+remap changes it everywhere. Arrow keys, Enter in lists and typing are the widgets' own.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+from storage.queues import QueueKey
+
+
+def _b(
+    key: str,
+    action: str,
+    description: str,
+    binding_id: str,
+    tooltip: str,
+    *,
+    show: bool = True,
+    priority: bool = False,
+    key_display: str | None = None,
+) -> Binding:
+    return Binding(
+        key,
+        action,
+        description,
+        show=show,
+        priority=priority,
+        key_display=key_display,
+        tooltip=tooltip,
+        id=binding_id,
+    )
+
+
+APP: list[BindingType] = [
+    _b("question_mark", "help", "Help", "help", "Every key of this screen", key_display="?"),
+    _b("f1", "help", "Help", "help_f1", "Every key of this screen, also while typing", show=False),
+    _b(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "palette",
+        "The command palette",
+        show=False,
+        priority=True,
+    ),
+    _b("colon", "command_palette", "Commands", "palette_colon", "The command palette", show=False),
+    _b("u", "undo_send", "Undo send", "undo_send", "Stop the reply just sent", show=False),
+    _b("ctrl+r", "sync_now", "Sync now", "sync_now", "Sync the mailbox now", show=False),
+]
+
+# The queues `g` then a letter jumps to; the first nine are also on 1-9, in QUEUES order.
+JUMP_LETTERS: dict[str, QueueKey] = {
+    "n": QueueKey.NEEDS_REPLY,
+    "m": QueueKey.MINE,
+    "u": QueueKey.UNASSIGNED,
+    "v": QueueKey.VIP,
+    "t": QueueKey.TRIAL,
+    "p": QueueKey.PAYING,
+    "f": QueueKey.FREE,
+    "l": QueueKey.SALES,
+    "h": QueueKey.HANDED_OFF,
+    "s": QueueKey.SNOOZED,
+    "c": QueueKey.CLOSED,
+    "a": QueueKey.ALL,
+}
+
+_WORK: list[BindingType] = [
+    _b("r", "reply", "Reply", "reply", "Reply to the customer"),
+    _b("e", "close", "Close", "close", "Close (done); moves on to the next conversation"),
+    _b("E", "reopen", "Reopen", "reopen", "Reopen a closed conversation", show=False),
+    _b("z", "snooze", "Snooze", "snooze", "Hide until a time, or until the customer writes"),
+    _b("a", "assign", "Assign", "assign", "Give to a teammate (or take it)"),
+    _b("t", "tag", "Tag", "tag", "Add or remove a tag"),
+]
+
+# On the queue table itself, so it wins over the table's own Enter.
+QUEUE_TABLE: list[BindingType] = [
+    _b("enter", "select_cursor", "Open", "open", "Open the conversation", show=False),
+]
+
+QUEUE: list[BindingType] = [
+    _b("j", "cursor_down", "Down", "down", "Next row", show=False),
+    _b("k", "cursor_up", "Up", "up", "Previous row", show=False),
+    *_WORK,
+    _b("x,space", "toggle_select", "Select", "select", "Select rows for bulk close/tag/assign"),
+    _b(
+        "slash",
+        "search",
+        "Search",
+        "search",
+        "Search with from: to: tag: tier: is: before: after:",
+        key_display="/",
+    ),
+    _b("g", "jump", "Go to", "jump", "Then a letter: jump to a queue (g n, g m, g v…)"),
+    _b("tab", "next_queue", "Next queue", "next_queue", "The queue to the right", show=False),
+    _b(
+        "shift+tab",
+        "previous_queue",
+        "Previous queue",
+        "previous_queue",
+        "The queue to the left",
+        show=False,
+    ),
+    *[
+        _b(
+            str(n),
+            f"switch_queue({n - 1})",
+            f"Queue {n}",
+            f"queue_{n}",
+            f"Switch to queue {n}",
+            show=False,
+        )
+        for n in range(1, 10)
+    ],
+    _b("escape", "back", "Back", "clear", "Clear the selection, or leave the search", show=False),
+    _b("q", "quit_app", "Quit", "quit", "Quit frontdesk"),
+]
+
+CONVERSATION: list[BindingType] = [
+    _b("j", "next_message", "Next msg", "down", "Next message", show=False),
+    _b("k", "previous_message", "Prev msg", "up", "Previous message", show=False),
+    _b("enter", "toggle_message", "Expand", "open", "Expand or collapse the message", show=False),
+    _b("f", "full_text", "Full text", "full_text", "Show the quoted history too", show=False),
+    _b(
+        "s",
+        "save_attachments",
+        "Save files",
+        "save_attachment",
+        "Save the message's attachments",
+        show=False,
+    ),
+    *_WORK,
+    _b("n", "next_conversation", "Next", "next_conversation", "Next conversation in the queue"),
+    _b(
+        "p",
+        "previous_conversation",
+        "Prev",
+        "previous_conversation",
+        "Previous conversation in the queue",
+        show=False,
+    ),
+    _b("escape,q", "back", "Back", "back", "Back to the queue"),
+]
+
+COMPOSER: list[BindingType] = [
+    _b("ctrl+s", "send", "Send", "send", "Send the reply (after the undo window)", priority=True),
+    _b(
+        "ctrl+enter",
+        "send",
+        "Send",
+        "send_enter",
+        "Send, where the terminal sends ctrl+enter",
+        show=False,
+        priority=True,
+    ),
+    _b(
+        "ctrl+t",
+        "send_close",
+        "Send+close",
+        "send_close",
+        "Send, then close the conversation",
+        priority=True,
+    ),
+    _b("ctrl+e", "editor", "$EDITOR", "editor", "Write the reply in $EDITOR", priority=True),
+    _b("ctrl+g", "discard", "Discard", "discard_draft", "Throw the draft away", priority=True),
+    _b(
+        "escape",
+        "hide",
+        "Hide",
+        "hide_composer",
+        "Hide the composer; the draft is kept",
+        priority=True,
+    ),
+]
+
+JUMP: list[BindingType] = [
+    *[
+        _b(
+            letter,
+            f"go('{queue.value}')",
+            queue.value.replace("_", " ").capitalize(),
+            f"jump_{queue.value}",
+            f"Jump to {queue.value.replace('_', ' ')}",
+        )
+        for letter, queue in JUMP_LETTERS.items()
+    ],
+    _b("escape,g", "dismiss", "Cancel", "jump_cancel", "Stay here"),
+]
+
+ALL = [
+    b for b in APP + QUEUE_TABLE + QUEUE + CONVERSATION + COMPOSER + JUMP if isinstance(b, Binding)
+]
+
+
+def binding_ids() -> set[str]:
+    return {b.id for b in ALL if b.id}
+
+
+def unknown_ids(keymap: dict[str, str]) -> list[str]:
+    """The ids in a config's `[keys]` that no binding has (likely typos)."""
+    known = binding_ids()
+    return sorted(name for name in keymap if name not in known)

@@ -1,0 +1,337 @@
+"""A conversation: its thread (newest last, older folded), the customer beside it, and the
+composer under it. `n`/`p` walk the queue it was opened from; closing moves on to the next."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from mail.sanitize import clean_line
+from storage.models import Attachment
+from tui import render
+from tui.backend import Backend, ConversationView
+from tui.bindings import CONVERSATION
+from tui.messages import StoreChanged
+from tui.screens.choice import ChoiceScreen
+from tui.screens.work import WorkScreen
+from tui.widgets.composer import Composer
+from tui.widgets.customer_panel import CustomerPanel
+from tui.widgets.thread import ThreadView
+
+
+class ConversationScreen(WorkScreen):
+    CSS_PATH = "conversation.tcss"
+    BINDINGS = CONVERSATION
+
+    class Loaded(Message):
+        def __init__(self, view: ConversationView, now: datetime, viewed: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.now = now
+            self.viewed = viewed  # it was marked read: the unread count changed
+
+    class Queued(Message):
+        """The reply is in the outbox."""
+
+        def __init__(
+            self, outbox_id: int, conversation_id: int, body: str, cc: str, close: bool
+        ) -> None:
+            super().__init__()
+            self.outbox_id = outbox_id
+            self.conversation_id = conversation_id
+            self.body = body
+            self.cc = cc
+            self.close = close
+
+    def __init__(
+        self, conversation_id: int, queue_ids: list[int], queue_title: str, reply: bool = False
+    ) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.queue_ids = list(queue_ids)
+        self.queue_title = queue_title
+        self.reply_on_load = reply
+        self.view: ConversationView | None = None
+        self._draft_lock = threading.Lock()
+        self._draft_seq = 0
+        self._draft_written = 0
+        self._composer = Composer(id="composer")
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="conv-header")
+        yield Static("", id="conv-place")
+        with Horizontal():
+            yield ThreadView(id="thread")
+            yield CustomerPanel(id="customer")
+        yield self._composer
+        yield from self.compose_bars()
+
+    @property
+    def thread(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    @property
+    def composer(self) -> Composer:
+        return self._composer
+
+    def on_mount(self) -> None:
+        self.reload(mark_viewed=True)
+
+    def on_unmount(self) -> None:
+        # The app is quitting with edits not yet saved: a small write, and the UI is gone.
+        if self.composer.take_pending():
+            self.backend.save_draft(self.conversation_id, self.composer.body, self.composer.cc)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self, mark_viewed: bool = False) -> None:
+        self._load(self.conversation_id, mark_viewed)
+
+    @work(thread=True, exclusive=True, group="conversation-load", exit_on_error=False)
+    def _load(self, conversation_id: int, mark_viewed: bool) -> None:
+        view = self.backend.conversation_view(conversation_id, mark_viewed)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(view, self.now(), mark_viewed))
+
+    @on(Loaded)
+    async def _loaded(self, event: Loaded) -> None:
+        view = event.view
+        if view.row.id != self.conversation_id:
+            return
+        first = self.view is None or self.view.row.id != view.row.id
+        self.view = view
+        if event.viewed:
+            self.frontdesk.refresh_figures()
+        me = self.backend.me
+        self.query_one("#conv-header", Static).update(
+            render.conversation_header(view.row, event.now, me)
+        )
+        self._show_place()
+        self.query_one(CustomerPanel).show(view.customer, event.now)
+        await self.thread.show(view.messages, event.now)
+        if first:
+            composer = self.composer
+            draft = view.draft
+            composer.load(draft.body if draft else "", draft.cc if draft else "")
+            if self.reply_on_load or draft is not None:
+                self.reply_on_load = False
+                composer.open(self._reply_to())
+
+    def _show_place(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if self.conversation_id in self.queue_ids:
+            index = self.queue_ids.index(self.conversation_id) + 1
+            text.append(f"{clean_line(self.queue_title)} · {index} of {len(self.queue_ids)}")
+        else:
+            text.append(clean_line(self.queue_title))
+        if self.view is not None and self.view.customer is not None:
+            others = len(self.view.customer.conversations)
+            if others:
+                text.append(f" · {others} other conversation{'s' if others > 1 else ''}")
+        text.append("   n/p next/previous · esc back", style="dim")
+        self.query_one("#conv-place", Static).update(text)
+
+    def _reply_to(self) -> str:
+        if self.view is None or self.view.row.customer is None:
+            return "the customer"
+        return self.view.row.customer.display()
+
+    @on(StoreChanged)
+    def _store_changed(self) -> None:
+        self.reload()
+
+    # -- moving ---------------------------------------------------------------------------
+
+    def _keep_draft(self) -> None:
+        """Writes what the composer holds for this conversation before leaving it."""
+        if self.composer.take_pending():
+            self._draft_seq += 1
+            self._write_draft(
+                self.conversation_id, self.composer.body, self.composer.cc, self._draft_seq
+            )
+
+    def go_to(self, conversation_id: int) -> None:
+        self._keep_draft()
+        self.conversation_id = conversation_id
+        self.view = None
+        self.thread.shown_ids = ()
+        self.composer.remove_class("-open")
+        self.reload(mark_viewed=True)
+
+    def _neighbour(self, step: int) -> int | None:
+        if self.conversation_id not in self.queue_ids:
+            return None
+        index = self.queue_ids.index(self.conversation_id) + step
+        return self.queue_ids[index] if 0 <= index < len(self.queue_ids) else None
+
+    def action_next_conversation(self) -> None:
+        target = self._neighbour(1)
+        if target is None:
+            self.notify("That was the last one in this queue", timeout=2)
+        else:
+            self.go_to(target)
+
+    def action_previous_conversation(self) -> None:
+        target = self._neighbour(-1)
+        if target is None:
+            self.notify("That was the first one in this queue", timeout=2)
+        else:
+            self.go_to(target)
+
+    def move_on(self) -> None:
+        """After closing: the next conversation of the queue (as Gmail's ] does), else back."""
+        target = self._neighbour(1) or self._neighbour(-1)
+        if self.conversation_id in self.queue_ids:
+            self.queue_ids.remove(self.conversation_id)
+        if target is None:
+            self.dismiss_to_queue()
+        else:
+            self.go_to(target)
+
+    def dismiss_to_queue(self) -> None:
+        self._keep_draft()
+        self.app.pop_screen()
+
+    def action_back(self) -> None:
+        self.dismiss_to_queue()
+
+    def after_change(self, kind: str) -> None:
+        if kind in ("closed", "snoozed"):
+            self.move_on()  # it left the queue
+        else:
+            self.reload()
+
+    # -- messages -------------------------------------------------------------------------
+
+    def targets(self) -> list[int]:
+        return [self.conversation_id]
+
+    def target_tags(self) -> tuple[str, ...]:
+        return self.view.row.tags if self.view is not None else ()
+
+    def target_snoozed(self) -> bool:
+        return self.view is not None and self.view.row.snoozed_until is not None
+
+    def action_next_message(self) -> None:
+        self.thread.move(1)
+
+    def action_previous_message(self) -> None:
+        self.thread.move(-1)
+
+    def action_toggle_message(self) -> None:
+        focused = self.thread.focused_message()
+        if focused is not None:
+            focused.toggle()
+
+    def action_full_text(self) -> None:
+        focused = self.thread.focused_message()
+        if focused is not None:
+            focused.toggle_full()
+
+    def action_save_attachments(self) -> None:
+        focused = self.thread.focused_message()
+        if focused is None or not focused.message.attachments:
+            self.notify("This message has no attachments", timeout=2)
+            return
+        message = focused.message
+        found = list(message.attachments)
+        if len(found) == 1:
+            self._save(message.id, found)
+            return
+        options: list[tuple[Text | str, object]] = [(f"All {len(found)} files", found)]
+        options += [(Text(clean_line(a.filename)), [a]) for a in found]
+
+        def chosen(choice: object) -> None:
+            if isinstance(choice, list):
+                self._save(message.id, choice)
+
+        self.app.push_screen(ChoiceScreen("Save which attachment?", options), chosen)
+
+    @work(thread=True, exit_on_error=False, group="attachments")
+    def _save(self, message_row_id: int, chosen: list[Attachment]) -> None:
+        folder = self.frontdesk.downloads
+        saved: list[Path] = [
+            self.backend.save_attachment(message_row_id, a.part_path, a.filename, folder)
+            for a in chosen
+        ]
+        names = ", ".join(p.name for p in saved)
+        self.app.call_from_thread(
+            self.notify, f"Saved to {folder}: {names}", title="Attachments", markup=False
+        )
+
+    # -- replying -------------------------------------------------------------------------
+
+    def action_reply(self) -> None:
+        self.composer.open(self._reply_to())
+
+    @on(Composer.DraftChanged)
+    def _draft_changed(self, event: Composer.DraftChanged) -> None:
+        self._draft_seq += 1
+        self._write_draft(self.conversation_id, event.body, event.cc, self._draft_seq)
+
+    @work(thread=True, exit_on_error=False, group="draft")
+    def _write_draft(self, conversation_id: int, body: str, cc: str, seq: int) -> None:
+        # Saves run in threads that may finish out of order: only a newer text is written.
+        with self._draft_lock:
+            if seq <= self._draft_written:
+                return
+            self.backend.save_draft(conversation_id, body, cc)
+            self._draft_written = seq
+
+    @on(Composer.Discarded)
+    def _discarded(self) -> None:
+        self._draft_seq += 1
+        seq = self._draft_seq
+        conversation_id = self.conversation_id
+
+        def discard(backend: Backend) -> None:
+            with self._draft_lock:  # after any save still on its way
+                self._draft_written = seq
+                backend.discard_draft(conversation_id)
+
+        self.change(discard, "Draft discarded", "draft")
+        self.thread.move(0)
+
+    @on(Composer.Hidden)
+    def _hidden(self) -> None:
+        self.thread.move(0)
+
+    @on(Composer.Send)
+    def _send(self, event: Composer.Send) -> None:
+        self._draft_seq += 1
+        self._queue_reply(self.conversation_id, event.body, event.cc, event.close, self._draft_seq)
+
+    @work(thread=True, exit_on_error=False, group="send")
+    def _queue_reply(self, conversation_id: int, body: str, cc: str, close: bool, seq: int) -> None:
+        recipients = [part.strip() for part in cc.split(",") if part.strip()]
+        with self._draft_lock:
+            self._draft_written = seq
+            item = self.backend.send(conversation_id, body, recipients, close)
+        self.post_message(self.Queued(item.id, conversation_id, body, cc, close))
+
+    @on(Queued)
+    def _queued(self, event: Queued) -> None:
+        self.frontdesk.reply_queued(event.outbox_id, event.conversation_id, event.body, event.cc)
+        if event.conversation_id != self.conversation_id:
+            return
+        self.composer.clear()
+        self.composer.remove_class("-open")
+        if event.close:
+            self.move_on()
+        else:
+            self.thread.move(0)
+
+    def restore_draft(self, conversation_id: int, body: str, cc: str) -> None:
+        """An undone reply comes back into the composer."""
+        if conversation_id == self.conversation_id:
+            self.composer.load(body, cc)
+            self.composer.open(self._reply_to())

@@ -1,0 +1,128 @@
+"""The thread of a conversation, newest last: older messages folded to one line each, the
+latest open; quoted history folded under `f`; attachments listed under their message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from storage.models import Message
+from tui import render
+
+
+class MessageView(Static, can_focus=True):
+    DEFAULT_CSS = """
+    MessageView { padding: 0 1; margin-bottom: 1; height: auto; }
+    MessageView.-collapsed {
+        margin-bottom: 0; height: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    MessageView:focus { background: $boost; }
+    MessageView.-ours { border-left: outer $success 50%; }
+    MessageView.-theirs { border-left: outer $primary 50%; }
+    """
+
+    def __init__(self, message: Message, now: datetime, expanded: bool) -> None:
+        super().__init__()
+        self.message = message
+        self.now = now
+        self.expanded = expanded
+        self.full = False
+        self.add_class("-ours" if message.is_ours else "-theirs")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def toggle(self) -> None:
+        self.expanded = not self.expanded
+        self._show()
+
+    def toggle_full(self) -> None:
+        self.full = not self.full
+        self.expanded = True
+        self._show()
+
+    def _show(self) -> None:
+        self.set_class(not self.expanded, "-collapsed")
+        message = self.message
+        if not self.expanded:
+            self.update(render.message_summary(message, self.now))
+            return
+        parts: list[Text] = [render.message_heading(message, self.now), Text(""),
+                             render.message_body(message, self.full)]  # fmt: skip
+        for index, attachment in enumerate(message.attachments, 1):
+            parts.append(
+                render.attachment_line(
+                    index, attachment.filename, attachment.content_type, attachment.size
+                )
+            )
+        if message.attachments:
+            parts.append(Text("  s saves them", style="dim"))
+        self.update(Group(*parts))
+
+
+class ThreadView(VerticalScroll):
+    DEFAULT_CSS = """
+    ThreadView { height: 1fr; padding: 0 1 0 0; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.shown_ids: tuple[int, ...] = ()
+
+    async def show(self, thread: Sequence[Message], now: datetime) -> bool:
+        """Shows the thread; returns False when it was already shown as is (then nothing
+        moves: the reader keeps their place)."""
+        ids = tuple(m.id for m in thread)
+        if ids == self.shown_ids:
+            return False
+        self.shown_ids = ids
+        await self.remove_children()
+        open_ids = _open_at_first(thread)
+        views = [MessageView(m, now, m.id in open_ids) for m in thread]
+        await self.mount_all(views)
+        if views:
+            self.call_later(self._focus_newest)
+            self.call_after_refresh(self.scroll_end, animate=False)
+        return True
+
+    def _focus_newest(self) -> None:
+        # Decided when it runs: if the reader went to the composer meanwhile, stay there.
+        focused = self.screen.focused
+        views = self.messages()
+        if views and (focused is None or focused is self or isinstance(focused, MessageView)):
+            self.screen.set_focus(views[-1])
+
+    def messages(self) -> list[MessageView]:
+        return list(self.query(MessageView))
+
+    def focused_message(self) -> MessageView | None:
+        focused = self.screen.focused
+        return focused if isinstance(focused, MessageView) else None
+
+    def move(self, step: int) -> None:
+        views = self.messages()
+        if not views:
+            return
+        current = self.focused_message()
+        index = views.index(current) if current in views else len(views) - 1
+        target = views[max(0, min(len(views) - 1, index + step))]
+        target.focus()
+        target.scroll_visible(animate=False)
+
+
+def _open_at_first(thread: Sequence[Message]) -> set[int]:
+    """The newest message; and when it is ours, the customer's last one too (what we
+    answered)."""
+    if not thread:
+        return set()
+    opened = {thread[-1].id}
+    if thread[-1].is_ours:
+        theirs = [m for m in thread if not m.is_ours]
+        if theirs:
+            opened.add(theirs[-1].id)
+    return opened
