@@ -95,8 +95,11 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         cwd=ROOT,
         timeout=10,
     )  # fmt: skip
-    yield Terminal(socket, session)
+    terminal = Terminal(socket, session)
+    socket_path = terminal.tmux("display-message", "-p", "#{socket_path}").strip()
+    yield terminal
     subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False)
+    Path(socket_path).unlink(missing_ok=True)
 
 
 def test_frontdesk_demo_start_navigate_reply_close_quit(terminal: Terminal, tmp_path: Path) -> None:
