@@ -36,7 +36,19 @@ def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]
             RawMail(data, received_at=now) for data in demo.iter_messages(now=now)
         )
         _close_finished(store, now)
+        _describe_customers(store, now)
     return path, report
+
+
+def _describe_customers(store: Store, now: datetime) -> None:
+    """Gives the demo's customers their company and tier (VIP, trial, paying, free...), as a
+    billing import would, so the queue shows who is writing."""
+    with store.atomic():
+        store.conn.executemany(
+            "UPDATE customers SET company = ?, tier = ? WHERE id ="
+            " (SELECT customer_id FROM addresses WHERE addr = ?)",
+            [(c.company, c.tier, c.email.lower()) for c in demo.customers(now=now)],
+        )
 
 
 def demo_config() -> Config:

@@ -272,7 +272,8 @@ class SyncEngine:
     ) -> None:
         """Syncs, then waits for mail with IDLE on the first folder (polling every
         `poll_seconds` when the server has no IDLE), until `stop` is set. A full sync of every
-        folder also runs every `poll_seconds`. Errors are reported and retried with backoff."""
+        folder also runs every `poll_seconds`. A lost connection is reported and retried with
+        backoff; a refused login or certificate is reported and ends the watch."""
         failures = 0
         while not stop.is_set():
             try:
@@ -286,6 +287,10 @@ class SyncEngine:
                 if on_error is not None:
                     on_error(exc)
                 stop.wait(min(300.0, self.settings.retry_delay * 2 ** min(failures, 8)))
+            except FrontdeskError as exc:  # a refused login or certificate: retrying won't help
+                if on_error is not None:
+                    on_error(exc)
+                return
 
     def _wait_for_mail(
         self,

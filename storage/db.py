@@ -6,6 +6,7 @@ One `Store` per thread: SQLite connections are not shared between threads.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -57,7 +58,16 @@ class Store:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-32768")  # 32 MB: fewer page reads while indexing
         db = Database(conn, execute_plugins=False)
-        migrations.apply(db)
+        if path is None:
+            migrations.apply(db)
+        else:
+            # Two processes (or threads) opening a new store at once must not both migrate it.
+            lock_fd = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX)
+                migrations.apply(db)
+            finally:
+                os.close(lock_fd)
         return cls(db, path)
 
     @contextlib.contextmanager

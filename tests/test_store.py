@@ -202,3 +202,30 @@ def test_customer_is_created_once_and_gets_a_name_later(store: Store) -> None:
         "Zoë",
         "unknown",
     )
+
+
+def test_a_new_store_opened_by_several_threads_at_once_migrates_once(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "race" / "frontdesk.db"
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Store.open(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store.open(path) as store:
+        applied = store.scalar("SELECT count(*) FROM _sqlite_migrations")
+        assert applied == len(store.conn.execute("SELECT name FROM _sqlite_migrations").fetchall())
+        names = [r[0] for r in store.conn.execute("SELECT name FROM _sqlite_migrations")]
+        assert len(names) == len(set(names))

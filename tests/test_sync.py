@@ -372,3 +372,16 @@ def test_idle_brings_new_mail_within_five_seconds(
 def test_connection_failed_is_the_retryable_kind() -> None:
     assert not issubclass(LoginRefused, ConnectionFailed)
     assert not issubclass(CertificateRejected, ConnectionFailed)
+
+
+def test_watch_ends_on_a_refused_login_instead_of_retrying_forever(
+    store: Store, imap_account: ImapAccount
+) -> None:
+    errors: list[Exception] = []
+    sync = SyncEngine(
+        store, imap_account.endpoint(), "wrong", [SUPPORT], SyncSettings(retry_delay=0.01)
+    )
+    started = time.monotonic()
+    sync.watch(threading.Event(), poll_seconds=5, on_error=errors.append)
+    assert time.monotonic() - started < 10
+    assert len(errors) == 1 and isinstance(errors[0], LoginRefused)

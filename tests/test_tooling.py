@@ -40,6 +40,11 @@ LOWER_MODULES = [
     "storage.customers",
     "storage.events",
     "storage.search",
+    "storage.queues",
+    "storage.work",
+    "storage.drafts",
+    "storage.outbox",
+    "storage.folders",
     "mail.parse",
     "mail.thread",
     "mail.ingest",
@@ -49,6 +54,9 @@ LOWER_MODULES = [
     "mail.sanitize",
     "mail.demo",
     "mail.demo_store",
+    "mail.sync",
+    "mail.send",
+    "mail.compose",
 ]
 
 

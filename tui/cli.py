@@ -6,6 +6,7 @@ Subcommands import what they need when they run, so `frontdesk --help` stays ins
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import sys
@@ -249,7 +250,8 @@ def cmd_demo(ctx: Context) -> int:
         return 0
     from tui.app import run_app
 
-    run_app(path, demo_config(), demo_outbox=path.parent / "demo-outbox.mbox")
+    config = dataclasses.replace(demo_config(), keys=ctx.config.keys)  # your key remaps apply
+    run_app(path, config, demo_outbox=path.parent / "demo-outbox.mbox")
     return 0
 
 
