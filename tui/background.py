@@ -55,9 +55,9 @@ def sync_forever(
     """Keeps the store in step with the configured mailbox until `stop` is set."""
     from mail import secrets
     from mail.account import endpoint, sync_settings
-    from mail.imap import close_quietly
+    from mail.imap import ConnectionFailed, close_quietly
     from mail.lock import AlreadyRunning, SyncLock
-    from mail.sync import Progress, SyncEngine, SyncReport
+    from mail.sync import Progress, SyncEngine, SyncError, SyncReport
 
     try:
         imap = endpoint(config, "imap")
@@ -87,7 +87,9 @@ def sync_forever(
         report(SyncState(IDLE if idle else POLLING, "", last, result.total("stored")))
 
     def failed(exc: FrontdeskError) -> None:
-        report(SyncState(ERROR, f"{exc} (retrying)", last))
+        # A lost connection is retried; a refused login or certificate ends the watch.
+        retrying = isinstance(exc, ConnectionFailed | SyncError)
+        report(SyncState(ERROR, f"{exc} (retrying)" if retrying else str(exc), last))
 
     try:
         with Store.open(db_path) as store:
