@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mail import attachments
+from mail.attachments import AttachmentError
 from storage import conversations, events, messages, queues
 from storage.db import Store
 from storage.models import Status
@@ -26,8 +28,6 @@ from tests.support.tui import (
     settle,
     type_text,
 )
-from tui import attachments
-from tui.attachments import AttachmentError
 from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.thread import MessageView

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mail import attachments
 from mail.config import Config
 from storage import conversations, drafts, messages, outbox, queues, work
 from storage.db import Store
@@ -21,7 +22,6 @@ from storage.errors import NotFoundError
 from storage.models import Message, Status
 from storage.queues import CustomerOverview, QueueKey, QueueRow
 from storage.timeutil import from_epoch
-from tui import attachments
 
 if TYPE_CHECKING:
     from mail.send import OutboxItem
