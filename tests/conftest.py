@@ -161,3 +161,24 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     return code, out, err
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def utc_local_time() -> Iterator[None]:
+    """Local time is UTC for the test: dates and snooze presets render the same anywhere.
+    The TUI test modules use it for every test (`pytestmark`)."""
+    from tests.support.tui import local_time_utc  # Textual loads only for the tests that use it
+
+    with local_time_utc():
+        yield
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A fresh copy of the fixed-time demo store, for one TUI test."""
+    from tests.support.tui import demo_copy
+
+    return demo_copy(tmp_path / "demo.db")

@@ -4,7 +4,6 @@ notices, and `run_app` as the command line calls it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from storage.errors import StoreError
 from storage.models import Status
 from tests.support.tui import (
     Clock,
-    demo_copy,
-    local_time_utc,
     make_app,
     notices,
     run_async,
@@ -36,16 +33,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.queue_table import QueueTable
 
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return demo_copy(tmp_path / "demo.db")
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def help_rows(app: FrontdeskApp) -> list[tuple[str, str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import mailbox
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,6 @@ from storage.db import Store
 from storage.queues import QueueKey
 from tests.support.tui import (
     NOW,
-    demo_copy,
-    local_time_utc,
     make_app,
     notices,
     run_async,
@@ -28,18 +25,9 @@ from tests.support.tui import (
 from tui.screens.conversation import ConversationScreen
 from tui.widgets.composer import Composer, EditorError, edit_in_editor
 
+pytestmark = pytest.mark.usefixtures("utc_local_time")
+
 ME = "Dana Whitfield"
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return demo_copy(tmp_path / "demo.db")
 
 
 def first_two(db: Path) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,8 +18,6 @@ from storage.models import Status
 from storage.queues import QueueKey
 from tests.support.tui import (
     NOW,
-    demo_copy,
-    local_time_utc,
     make_app,
     notices,
     run_async,
@@ -32,18 +29,9 @@ from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.thread import MessageView
 
+pytestmark = pytest.mark.usefixtures("utc_local_time")
+
 ME = "Dana Whitfield"
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return demo_copy(tmp_path / "demo.db")
 
 
 def needs_reply(db: Path) -> list[queues.QueueRow]:

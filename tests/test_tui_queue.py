@@ -4,7 +4,6 @@ assign, tag; new mail keeps the cursor where it is; untrusted text stays text.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +18,6 @@ from tests.conftest import mail
 from tests.support.tui import (
     NOW,
     Clock,
-    demo_copy,
-    local_time_utc,
     make_app,
     notices,
     run_async,
@@ -32,18 +29,9 @@ from tui.screens.queue import QueueScreen
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
 
+pytestmark = pytest.mark.usefixtures("utc_local_time")
+
 ME = "Dana Whitfield"
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return demo_copy(tmp_path / "demo.db")
 
 
 def needs_reply(db: Path) -> list[int]:

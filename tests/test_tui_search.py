@@ -3,7 +3,6 @@ cannot be read says why and goes nowhere."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,6 @@ from storage.db import Store
 from storage.queues import QueueKey
 from tests.support.tui import (
     NOW,
-    demo_copy,
-    local_time_utc,
     make_app,
     run_async,
     screen_text,
@@ -26,18 +23,9 @@ from tui.screens.queue import QueueScreen
 from tui.screens.search import SearchScreen
 from tui.widgets.queue_table import QueueTable
 
+pytestmark = pytest.mark.usefixtures("utc_local_time")
+
 ME = "Dana Whitfield"
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return demo_copy(tmp_path / "demo.db")
 
 
 def expected(db: Path, text: str) -> list[int]:

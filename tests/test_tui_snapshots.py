@@ -6,22 +6,18 @@ Update after a deliberate change: `pytest tests/test_tui_snapshots.py --snapshot
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.support.tui import demo_copy, local_time_utc, make_app, settle, type_text
+from tests.support.tui import demo_copy, make_app, settle, type_text
+
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
 
 
 def steps(

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.tui import local_time_utc
 from tui.when import WhenError, parse, presets
 
+pytestmark = pytest.mark.usefixtures("utc_local_time")
+
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_utc():
-        yield
 
 
 def test_presets_from_a_friday_afternoon() -> None:
