@@ -116,10 +116,13 @@ def imap_account(dovecot: Dovecot) -> ImapAccount:
     return ImapAccount(dovecot, f"user{number}", PASSWORD)
 
 
+SMTP_PASSWORD = "smtp secret"
+
+
 @pytest.fixture(scope="session")
 def _smtp_server() -> Iterator[SmtpSink]:
     try:
-        sink = start_smtp("smtp secret")
+        sink = start_smtp(SMTP_PASSWORD)
     except Exception as exc:  # any reason it cannot listen on loopback
         if os.environ.get("CI") == "true":
             pytest.fail(f"the SMTP server (aiosmtpd) could not start: {exc}")

@@ -3,10 +3,8 @@ told to refuse, and `mail.smtp.connect` logs in to it with each security setting
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,12 +14,12 @@ from mail.imap import CertificateRejected, Endpoint, LoginRefused
 from mail.ingest import Ingestor
 from storage import conversations, messages
 from storage.db import Store
-from tests.conftest import mail
-from tests.servers.smtp import Received, SmtpSink, start_smtp
+from tests.conftest import SMTP_PASSWORD, mail
+from tests.servers.smtp import Received, SmtpSink
 
 pytestmark = pytest.mark.smtp
 
-PASSWORD = "sink pass 42"
+PASSWORD = SMTP_PASSWORD
 SENDER = "support@acme.test"
 RAW = (
     b"From: Acme Support <support@acme.test>\r\n"
@@ -35,25 +33,10 @@ RAW = (
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SmtpSink]:
-    try:
-        sink = start_smtp(PASSWORD)
-    except Exception as exc:  # any reason it cannot listen on loopback
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the SMTP server (aiosmtpd) could not start: {exc}")
-        pytest.skip(f"the SMTP server (aiosmtpd) could not start: {exc}")
-    yield sink
-    sink.stop()
-
-
 @pytest.fixture
-def sink(server: SmtpSink) -> Iterator[SmtpSink]:
-    server.clear()
-    server.reject_recipients.clear()
-    server.fail_next_data = None
-    yield server
-    server.clear()
+def sink(smtp_sink: SmtpSink) -> SmtpSink:
+    """The suite's SMTP server (tests/conftest.py), emptied for each test."""
+    return smtp_sink
 
 
 def logged_in(sink: SmtpSink, password: str = PASSWORD) -> smtplib.SMTP:
