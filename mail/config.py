@@ -6,13 +6,17 @@ error naming the key. `FRONTDESK_CONFIG` or `--config` points at another file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import tomllib
 import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from datetime import date
+from datetime import date, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_config_dir, user_data_dir
 
@@ -140,6 +144,127 @@ class TeamConfig:
     )
 
 
+DEFAULT_CATEGORY_TAGS = {
+    "feature-request": "Design",
+    "positive-feedback": "Marketing",
+    "outage": "Engineering",
+    "churn-feedback": "Sales",
+    "bug-report": "Engineering",
+    "confused": "Design",
+    "unaware": "Marketing",
+    "user-issue": "Support",
+    "pricing": "Sales",
+    "deal-blocker": "Sales",
+}
+"""How good support teams categorize conversations, each with the team that owns the root
+cause: confused customers are a design problem, unaware ones a marketing problem."""
+
+DEFAULT_MODIFIER_TAGS = ["angry", "billing"]
+
+OWNERS = ("Design", "Engineering", "Marketing", "Support", "Sales")
+
+
+@dataclass(frozen=True)
+class TagsConfig:
+    """The tags conversations are categorized with."""
+
+    categories: dict[str, str] = _doc(
+        "Category tags and the owner of each one's root cause (Design, Engineering, Marketing, "
+        "Support, Sales, or empty): the reports group by owner.",
+        factory=lambda: dict(DEFAULT_CATEGORY_TAGS),
+    )
+    modifiers: list[str] = _doc(
+        "Tags that qualify a category rather than being one (e.g. angry, billing).",
+        factory=lambda: list(DEFAULT_MODIFIER_TAGS),
+    )
+    prompt_on_close: bool = _doc(
+        "Closing a conversation without a category tag asks for one first.", True
+    )
+
+
+TIERS = ("vip", "trial", "paying", "free", "lapsed", "unknown")
+
+DEFAULT_TARGETS = {
+    "vip": "1h",
+    "trial": "2h",
+    "paying": "4h",
+    "lapsed": "8h",
+    "unknown": "8h",
+    "free": "48h",
+}
+
+DEFAULT_WEIGHTS = {
+    "vip": "4h",
+    "trial": "2h",
+    "paying": "1h",
+    "lapsed": "0h",
+    "unknown": "0h",
+    "free": "0h",
+}
+
+
+@dataclass(frozen=True)
+class CustomersConfig:
+    """Who the customers are, besides what the store knows from imports and edits."""
+
+    vip_addresses: list[str] = _doc("Addresses whose customer is a VIP.", factory=list)
+    vip_domains: list[str] = _doc(
+        "Domains whose people are VIPs (a big name, a well-funded startup), e.g. 'bigco.com'.",
+        factory=list,
+    )
+    companies: dict[str, str] = _doc(
+        "Domain -> company name, e.g. 'acme.io' = 'Acme'. Free-mail domains never make a company.",
+        factory=dict,
+    )
+    unknown_tier: str = _doc(
+        "The tier of a sender nothing else describes: one of vip, trial, paying, free, lapsed, "
+        "unknown.",
+        "unknown",
+    )
+    free_mail_domains: list[str] = _doc(
+        "More free-mail domains (besides gmail.com, outlook.com... built in) that never make a "
+        "company.",
+        factory=list,
+    )
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    """How fast each tier is answered, and how the queue weighs tiers."""
+
+    first_response: dict[str, str] = _doc(
+        "Per tier, the target for our first reply: a duration like 30m, 1h, 2d.",
+        factory=lambda: dict(DEFAULT_TARGETS),
+    )
+    next_response: dict[str, str] = _doc(
+        "Per tier, the target for each later reply after the customer writes again.",
+        factory=lambda: dict(DEFAULT_TARGETS),
+    )
+    weights: dict[str, str] = _doc(
+        "Per tier, the head start in the queue: a VIP due in 5h sorts with others due in 1h "
+        "when its weight is 4h.",
+        factory=lambda: dict(DEFAULT_WEIGHTS),
+    )
+    business_hours: str = _doc(
+        "Working hours like '09:00-17:00': SLA clocks run only then. Empty: calendar time.", ""
+    )
+    business_days: list[str] = _doc(
+        "The working days when business_hours is set.",
+        factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+    )
+    timezone: str = _doc(
+        "The time zone of business_hours, e.g. 'Europe/Berlin'. Empty: this machine's.", ""
+    )
+    warning_percent: int = _doc(
+        "An SLA clock turns amber once this share of its target has passed.", 75
+    )
+    churn_phrases: list[str] = _doc(
+        "More phrases that mark a paying customer as at risk of leaving (besides the built-in "
+        "ones: cancel, not renewing, switching to...).",
+        factory=list,
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration file."""
@@ -149,6 +274,9 @@ class Config:
     sync: SyncConfig = _doc("[sync]", factory=SyncConfig)
     send: SendConfig = _doc("[send]", factory=SendConfig)
     team: TeamConfig = _doc("[team]", factory=TeamConfig)
+    tags: TagsConfig = _doc("[tags]", factory=TagsConfig)
+    customers: CustomersConfig = _doc("[customers]", factory=CustomersConfig)
+    sla: SlaConfig = _doc("[sla]", factory=SlaConfig)
     keys: dict[str, str] = _doc(
         'Key remaps by binding id, e.g. close = "d" (see the help screen, `?`, for ids).',
         factory=dict,
@@ -238,7 +366,103 @@ def parse_config(data: dict[str, Any], where: str = "config") -> Config:
         )
     if not sync.folders:
         raise ConfigError(f"{where}: 'sync.folders' must name at least one folder")
-    return result
+    return _check_people_and_clocks(result, where)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION = re.compile(r"^\s*(\d{1,5})\s*([mhd])\s*$")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '4h', '2d' as a timedelta; ConfigError otherwise."""
+    found = _DURATION.match(text)
+    if not found:
+        raise ConfigError(
+            f"{text!r} is not a duration: use minutes, hours or days, e.g. 30m, 4h, 2d"
+        )
+    amount, unit = int(found.group(1)), found.group(2)
+    return {
+        "m": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+    }[unit]
+
+
+def parse_business_hours(text: str) -> tuple[dt_time, dt_time] | None:
+    """'09:00-17:00' as (start, end); None for an empty setting; ConfigError otherwise."""
+    if not text.strip():
+        return None
+    found = _HOURS.match(text.strip())
+    if not found:
+        raise ConfigError(f"{text!r} is not a span of hours: use e.g. 09:00-17:00")
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ConfigError(f"{text!r} is not a span of hours: use e.g. 09:00-17:00")
+    start, end = dt_time(h1, m1), (dt_time.max if h2 == 24 else dt_time(h2, m2))
+    if end <= start:
+        raise ConfigError(
+            f"{text!r}: the end must come after the start (overnight spans are not supported)"
+        )
+    return start, end
+
+
+def _check_people_and_clocks(result: Config, where: str) -> Config:
+    """Validates [tags], [customers] and [sla]; per-tier tables missing a tier get its default."""
+    for tag, owner in result.tags.categories.items():
+        if not tag.strip() or len(tag) > 40:
+            raise ConfigError(
+                f"{where}: 'tags.categories' has a tag name that is empty or too long: {tag!r}"
+            )
+        if "\n" in owner or len(owner) > 40:
+            raise ConfigError(f"{where}: 'tags.categories.{tag}' is not a team name")
+    if result.customers.unknown_tier not in TIERS:
+        raise ConfigError(
+            f"{where}: 'customers.unknown_tier' must be one of {', '.join(TIERS)}"
+            f" (is {result.customers.unknown_tier!r})"
+        )
+    sla = result.sla
+    tables: dict[str, dict[str, str]] = {}
+    for name, defaults in (
+        ("first_response", DEFAULT_TARGETS),
+        ("next_response", DEFAULT_TARGETS),
+        ("weights", DEFAULT_WEIGHTS),
+    ):
+        table: dict[str, str] = getattr(sla, name)
+        for tier, value in table.items():
+            if tier not in TIERS:
+                raise ConfigError(
+                    f"{where}: 'sla.{name}.{tier}' is not a tier: use {', '.join(TIERS)}"
+                )
+            try:
+                parse_duration(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: 'sla.{name}.{tier}': {exc}") from None
+        tables[name] = defaults | table
+    try:
+        parse_business_hours(sla.business_hours)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: 'sla.business_hours': {exc}") from None
+    for day in sla.business_days:
+        if day.lower() not in _DAYS:
+            raise ConfigError(f"{where}: 'sla.business_days' has {day!r}: use {', '.join(_DAYS)}")
+    if sla.business_hours and not sla.business_days:
+        raise ConfigError(f"{where}: 'sla.business_days' must name at least one day")
+    if sla.timezone:
+        try:
+            ZoneInfo(sla.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{where}: 'sla.timezone' {sla.timezone!r} is not a known time zone"
+            ) from None
+    _check_range(where, "sla.warning_percent", sla.warning_percent, 1, 99)
+    filled = dataclasses.replace(
+        sla,
+        first_response=tables["first_response"],
+        next_response=tables["next_response"],
+        weights=tables["weights"],
+    )
+    return dataclasses.replace(result, sla=filled)
 
 
 def _check_range(where: str, key: str, value: int, low: int, high: int) -> None:
@@ -309,5 +533,34 @@ def documented_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, s
             rows.extend(documented_fields(kind, f"{prefix}{f.name}."))
             continue
         default = f.default if f.default_factory is MISSING else f.default_factory()
-        rows.append((f"{prefix}{f.name}", repr(default), f.metadata["doc"]))
+        rows.append((f"{prefix}{f.name}", _toml(default), f.metadata["doc"]))
     return rows
+
+
+def _toml(value: Any) -> str:
+    """A default as it would be written in the file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in value.items())
+        return "{" + (f" {inner} " if inner else "") + "}"
+    return str(value)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
+def markdown_table() -> str:
+    """The README's configuration reference (`python -m mail.config` prints it)."""
+    lines = ["| key | default | meaning |", "| --- | --- | --- |"]
+    lines += [f"| `{key}` | `{default}` | {doc} |" for key, default, doc in documented_fields()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

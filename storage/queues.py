@@ -60,10 +60,7 @@ _UNREAD = (
     "c.last_customer_message_at > max(coalesce(c.last_viewed_at, 0),"
     " coalesce(c.last_our_message_at, 0))"
 )
-_HANDED_OFF = (
-    "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
-    " WHERE ct.conversation_id = c.id AND t.owner IS NOT NULL)"
-)
+_HANDED_OFF = "c.handed_off_to IS NOT NULL"
 _TAGGED_SALES = (
     "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
     f" WHERE ct.conversation_id = c.id AND t.name = '{SALES_TAG}')"

@@ -268,3 +268,34 @@ def m004_outbox_and_work(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m005_saved_replies(db: Database) -> None:
+    db.executescript(
+        """
+        -- Saved replies: a name, a body with {variables}, tags to apply and a status to set
+        -- when used.
+        CREATE TABLE saved_replies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            body TEXT NOT NULL,
+            tags_json TEXT NOT NULL DEFAULT '[]',
+            set_status TEXT CHECK (set_status IN ('open', 'pending', 'closed')),  -- or NULL
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        -- Each time a saved reply was inserted: use counts, and which conversations it fitted.
+        CREATE TABLE saved_reply_uses (
+            id INTEGER PRIMARY KEY,
+            reply_id INTEGER NOT NULL REFERENCES saved_replies(id) ON DELETE CASCADE,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX saved_reply_uses_reply ON saved_reply_uses(reply_id, at);
+
+        -- The colleague a conversation was handed to (the handoff issue fills it in).
+        ALTER TABLE conversations ADD COLUMN handed_off_to TEXT;
+        """
+    )

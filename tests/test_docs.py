@@ -15,7 +15,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_every_config_field_is_documented_in_the_readme() -> None:
     for key, default, doc in documented_fields():
         row = f"| `{key}` | `{default}` | {doc} |"
-        assert row in README, f"README's config table lacks or misstates: {row}"
+        assert row in README, (
+            f"README's config table lacks or misstates: {row} (regenerate it with"
+            " `.venv/bin/python -m mail.config`)"
+        )
 
 
 def test_readme_names_the_two_setup_commands_and_they_are_executable() -> None:

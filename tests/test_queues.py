@@ -103,10 +103,14 @@ def test_counts_match_the_rows_of_every_queue(store: Store, filled: dict[str, in
     assert queues.rows(store, QueueKey.SALES, me=ME, now=NOW)[0].sales_signal
 
 
-def test_handed_off_means_a_tag_an_owner_has_taken(store: Store, filled: dict[str, int]) -> None:
+def test_handed_off_means_passed_to_a_colleague(store: Store, filled: dict[str, int]) -> None:
     work.add_tag(store, [filled["a"]], "bug", actor=ME, at=NOW)
-    assert queues.counts(store, me=ME, now=NOW)[QueueKey.HANDED_OFF] == 0
     store.conn.execute("UPDATE tags SET owner = 'Engineering' WHERE name = 'bug'")
+    store.conn.commit()
+    assert queues.counts(store, me=ME, now=NOW)[QueueKey.HANDED_OFF] == 0  # an owner is no handoff
+    store.conn.execute(
+        "UPDATE conversations SET handed_off_to = 'Pete' WHERE id = ?", (filled["a"],)
+    )
     store.conn.commit()
     rows = queues.rows(store, QueueKey.HANDED_OFF, me=ME, now=NOW)
     assert keys(rows) == [filled["a"]] and rows[0].handed_off
