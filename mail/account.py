@@ -3,16 +3,13 @@ an account into the config file (passwords go to the keychain, never there)."""
 
 from __future__ import annotations
 
-import os
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from mail.config import Config, ConfigError, ServerConfig, parse_config
+from mail.config import Config, ConfigError, ServerConfig
+from mail.config_file import update_config
 from mail.imap import DEFAULT_PORTS, Endpoint
 from mail.sync import SyncSettings
 
@@ -62,25 +59,15 @@ class NewAccount:
 def save_account(path: Path, account: NewAccount) -> Config:
     """Writes the account into the config file (other sections kept), readable by the owner
     only, after checking the result is a valid config. Returns the new config."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot update {path}: {exc}") from exc
     section: dict[str, Any] = {"email": account.email, "name": account.name}
     section["imap"] = _server_table(account.imap)
     if account.smtp is not None:
         section["smtp"] = _server_table(account.smtp)
-    data["account"] = section
-    config = parse_config(data, str(path))
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        tomli_w.dump(data, handle)
-    os.replace(temporary, path)
-    return config
+
+    def change(data: dict[str, Any]) -> None:
+        data["account"] = section
+
+    return update_config(path, change)
 
 
 def _server_table(server: ServerConfig) -> dict[str, Any]:

@@ -144,6 +144,49 @@ class TeamConfig:
     )
 
 
+COLLEAGUE_ROLES = ("sales", "success", "engineering", "support", "founder", "other")
+
+
+@dataclass(frozen=True)
+class ColleagueConfig:
+    """Someone outside the support queue whom a conversation can be handed to, by name."""
+
+    name: str = _doc("Their name as customers will read it, e.g. 'Pete Lindqvist'.", "")
+    email: str = _doc("Their address: they get the handoff and are CC'd on the reply.", "")
+    role: str = _doc(
+        "sales, success, engineering, support, founder or other: sales signals suggest the "
+        "sales colleague.",
+        "sales",
+    )
+    description: str = _doc(
+        "What they look after, in words a customer reads, e.g. 'plans and larger teams'.", ""
+    )
+    hours: str = _doc(
+        "When they work, like '09:00-17:00' (in `sla.timezone`); empty: business hours.", ""
+    )
+
+
+@dataclass(frozen=True)
+class HandoffConfig:
+    """How a conversation is passed to a colleague."""
+
+    pass_template: str = _doc(
+        "The reply the customer gets when passed on (saved-reply variables apply).",
+        "Hi {customer.first_name|there},\n\nSure thing, let me pass you to "
+        "{colleague.first_name}, who looks after {colleague.description|this} and will be in "
+        "touch {colleague.when|soon}. I've copied {colleague.first_name} in.\n\n"
+        "{agent.first_name}",
+    )
+    cc_line: str = _doc(
+        "The line added to an answer that CCs a colleague.",
+        "I've copied in {colleague.first_name}, who looks after {colleague.description|this}: "
+        "happy to set up a call with {colleague.first_name} if that helps.",
+    )
+    follow_up_days: int = _doc(
+        "Working days after which a handoff with no reply from the colleague is flagged.", 2
+    )
+
+
 DEFAULT_CATEGORY_TAGS = {
     "feature-request": "Design",
     "positive-feedback": "Marketing",
@@ -274,6 +317,11 @@ class Config:
     sync: SyncConfig = _doc("[sync]", factory=SyncConfig)
     send: SendConfig = _doc("[send]", factory=SendConfig)
     team: TeamConfig = _doc("[team]", factory=TeamConfig)
+    colleagues: list[ColleagueConfig] = _doc(
+        "[[colleagues]]: one table per colleague (name, email, role, description, hours).",
+        factory=list,
+    )
+    handoff: HandoffConfig = _doc("[handoff]", factory=HandoffConfig)
     tags: TagsConfig = _doc("[tags]", factory=TagsConfig)
     customers: CustomersConfig = _doc("[customers]", factory=CustomersConfig)
     sla: SlaConfig = _doc("[sla]", factory=SlaConfig)
@@ -407,6 +455,33 @@ def parse_business_hours(text: str) -> tuple[dt_time, dt_time] | None:
     return start, end
 
 
+def _check_colleagues(result: Config, where: str) -> None:
+    seen: set[str] = set()
+    for index, colleague in enumerate(result.colleagues):
+        key = f"colleagues[{index}]"
+        name = " ".join(colleague.name.split())
+        if not name or name != colleague.name.strip() or len(name) > 80:
+            raise ConfigError(f"{where}: '{key}.name' must be a name on one line")
+        if name.lower() in seen:
+            raise ConfigError(f"{where}: two colleagues are named {name!r}")
+        seen.add(name.lower())
+        address = colleague.email.strip()
+        if "@" not in address or any(c.isspace() or c in "<>,;" for c in address):
+            raise ConfigError(f"{where}: '{key}.email' is not an email address ({address!r})")
+        if colleague.role not in COLLEAGUE_ROLES:
+            raise ConfigError(
+                f"{where}: '{key}.role' must be one of {', '.join(COLLEAGUE_ROLES)}"
+                f" (is {colleague.role!r})"
+            )
+        if "\n" in colleague.description:
+            raise ConfigError(f"{where}: '{key}.description' must be one line")
+        try:
+            parse_business_hours(colleague.hours)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: '{key}.hours': {exc}") from None
+    _check_range(where, "handoff.follow_up_days", result.handoff.follow_up_days, 1, 60)
+
+
 def _check_people_and_clocks(result: Config, where: str) -> Config:
     """Validates [tags], [customers] and [sla]; per-tier tables missing a tier get its default."""
     for tag, owner in result.tags.categories.items():
@@ -456,6 +531,7 @@ def _check_people_and_clocks(result: Config, where: str) -> Config:
                 f"{where}: 'sla.timezone' {sla.timezone!r} is not a known time zone"
             ) from None
     _check_range(where, "sla.warning_percent", sla.warning_percent, 1, 99)
+    _check_colleagues(result, where)
     filled = dataclasses.replace(
         sla,
         first_response=tables["first_response"],
@@ -532,6 +608,11 @@ def documented_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, s
         if is_dataclass(kind) and isinstance(kind, type):
             rows.extend(documented_fields(kind, f"{prefix}{f.name}."))
             continue
+        item = get_args(kind)[0] if get_origin(kind) is list else None
+        if is_dataclass(item) and isinstance(item, type):
+            rows.append((f"{prefix}{f.name}", "[]", f.metadata["doc"]))
+            rows.extend(documented_fields(item, f"{prefix}{f.name}[]."))
+            continue
         default = f.default if f.default_factory is MISSING else f.default_factory()
         rows.append((f"{prefix}{f.name}", _toml(default), f.metadata["doc"]))
     return rows
@@ -542,7 +623,8 @@ def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -558,7 +640,14 @@ def _toml_key(key: str) -> str:
 def markdown_table() -> str:
     """The README's configuration reference (`python -m mail.config` prints it)."""
     lines = ["| key | default | meaning |", "| --- | --- | --- |"]
-    lines += [f"| `{key}` | `{default}` | {doc} |" for key, default, doc in documented_fields()]
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")  # a pipe would end the table's cell
+
+    lines += [
+        f"| `{cell(key)}` | `{cell(default)}` | {cell(doc)} |"
+        for key, default, doc in documented_fields()
+    ]
     return "\n".join(lines)
 
 

@@ -57,6 +57,7 @@ LOWER_MODULES = [
     "mail.sync",
     "mail.send",
     "mail.compose",
+    "mail.config_file",
 ]
 
 

@@ -22,6 +22,7 @@ from mail.sanitize import clean_line, clean_text
 from storage.db import Store
 from storage.errors import FrontdeskError
 from tui.commands import account as account_commands
+from tui.commands import colleagues as colleague_commands
 from tui.commands import reply as reply_commands
 from tui.commands import sync as sync_commands
 from tui.context import Context
@@ -322,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     account_commands.register(sub)
     sync_commands.register(sub)
     reply_commands.register(sub)
+    colleague_commands.register(sub)
 
     p = sub.add_parser("reindex", help="re-parse every stored raw message")
     p.set_defaults(run=cmd_reindex)
