@@ -44,7 +44,7 @@ def test_a_bad_colleague_is_an_error_naming_the_key(entry: dict[str, str], messa
 
 
 def test_two_colleagues_with_one_name_are_an_error() -> None:
-    with pytest.raises(ConfigError, match="(?i)two colleagues are named 'pete'"):
+    with pytest.raises(ConfigError, match=r"(?i)two colleagues are named 'pete'"):
         parse_config(
             {
                 "colleagues": [
