@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 
 from mail.parse import without_reply_prefixes
 from mail.sanitize import clean_line, clean_text
+from mail.templates import unresolved
 from storage.errors import FrontdeskError
 from storage.models import Address, Conversation, Message
 
@@ -158,6 +159,12 @@ def compose_reply(
     text = _text(body)
     if not text:
         raise ComposeError("empty reply: write something before sending")
+    left = unresolved(text)
+    if left:
+        # A saved reply's variable with no value: the customer must never read the braces.
+        raise ComposeError(
+            f"the reply still holds {', '.join(left)}: write what it stands for, or remove it"
+        )
 
     ordered = sorted(thread, key=lambda m: (m.date, m.id))
     customer_messages = [m for m in ordered if _from_customer(m, support)]

@@ -309,6 +309,39 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class SalesConfig:
+    """What marks a customer's message as a sales opportunity, besides the built-in rules."""
+
+    phrases: list[str] = _doc(
+        "More phrases that signal a sale (plain words, matched case-insensitively), e.g. "
+        "'pilot project'.",
+        factory=list,
+    )
+    patterns: list[str] = _doc(
+        "More signals as regular expressions (Python syntax, case-insensitive, whole words), "
+        "e.g. 'rollout to \\d+ offices'.",
+        factory=list,
+    )
+    paid_features: list[str] = _doc(
+        "Capabilities only paid plans have, besides SSO, SAML, audit logs, SLA, on-premise... "
+        "built in: 'do you offer X' and 'why can't I X' then count.",
+        factory=list,
+    )
+    competitors: list[str] = _doc(
+        "Competitors' names: comparisons with them and switching from them count.", factory=list
+    )
+    ignore_phrases: list[str] = _doc(
+        "Phrases that must never count, e.g. a product name that contains 'Enterprise'.",
+        factory=list,
+    )
+    threshold_percent: int = _doc(
+        "How much evidence makes a signal: 100 is one clear phrase ('which plan', 'quote for "
+        "40 seats') or two weaker ones; higher is stricter.",
+        100,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration file."""
 
@@ -325,6 +358,7 @@ class Config:
     tags: TagsConfig = _doc("[tags]", factory=TagsConfig)
     customers: CustomersConfig = _doc("[customers]", factory=CustomersConfig)
     sla: SlaConfig = _doc("[sla]", factory=SlaConfig)
+    sales: SalesConfig = _doc("[sales]", factory=SalesConfig)
     keys: dict[str, str] = _doc(
         'Key remaps by binding id, e.g. close = "d" (see the help screen, `?`, for ids).',
         factory=dict,
@@ -332,6 +366,8 @@ class Config:
 
     def support_addresses(self) -> set[str]:
         found = {a.strip().lower() for a in self.mailbox.support_addresses if a.strip()}
+        # A colleague's mail in a conversation is the team answering, not the customer asking.
+        found |= {c.email.strip().lower() for c in self.colleagues}
         if self.account.email:
             found.add(self.account.email.strip().lower())
         return found
@@ -414,7 +450,24 @@ def parse_config(data: dict[str, Any], where: str = "config") -> Config:
         )
     if not sync.folders:
         raise ConfigError(f"{where}: 'sync.folders' must name at least one folder")
+    _check_sales(result.sales, where)
     return _check_people_and_clocks(result, where)
+
+
+def _check_sales(sales: SalesConfig, where: str) -> None:
+    for index, pattern in enumerate(sales.patterns):
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: 'sales.patterns[{index}]' is not a valid regular expression ({exc})"
+            ) from None
+        if compiled.groupindex or compiled.match(""):
+            raise ConfigError(
+                f"{where}: 'sales.patterns[{index}]' must match some text and use no named "
+                "groups (?P<...>)"
+            )
+    _check_range(where, "sales.threshold_percent", sales.threshold_percent, 1, 1000)
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

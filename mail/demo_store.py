@@ -10,12 +10,14 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mail import demo
+from mail import demo, demo_replies
 from mail.config import AccountConfig, Config, SendConfig, TeamConfig
+from mail.customer_import import CustomerRow, apply_rows
 from mail.ingest import Ingestor, IngestReport, RawMail
 from storage import conversations
 from storage.db import Store
 from storage.models import Status
+from storage.tags import ensure_tags
 
 TEAM_ADDRESSES = (demo.SUPPORT_ADDRESS,)
 _DONE_AFTER = timedelta(days=3)
@@ -31,24 +33,42 @@ def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     with Store.open(path) as store:
-        ingestor = Ingestor(store, TEAM_ADDRESSES)
-        report = ingestor.ingest(
-            RawMail(data, received_at=now) for data in demo.iter_messages(now=now)
-        )
-        _close_finished(store, now)
-        _describe_customers(store, now)
+        report = fill_demo_store(store, now)
+        demo_replies.load(store, actor=demo_config().team.me, now=now)
+        tags = demo_config().tags  # the default tags, with the owners the reports group by
+        ensure_tags(store, tags.categories, tags.modifiers)
     return path, report
 
 
+def fill_demo_store(store: Store | Path, now: datetime) -> IngestReport:
+    """Fills a new store (open, or at a path) with the demo mailbox as of `now`: the mail,
+    the work the team finished closed, the customers described as a billing import would."""
+    if isinstance(store, Path):
+        with Store.open(store) as opened:
+            return fill_demo_store(opened, now)
+    ingestor = Ingestor(store, TEAM_ADDRESSES, config=demo_config())
+    report = ingestor.ingest(RawMail(data, received_at=now) for data in demo.iter_messages(now=now))
+    _close_finished(store, now)
+    _describe_customers(store, now)
+    return report
+
+
 def _describe_customers(store: Store, now: datetime) -> None:
-    """Gives the demo's customers their company and tier (VIP, trial, paying, free...), as a
-    billing import would, so the queue shows who is writing."""
-    with store.atomic():
-        store.conn.executemany(
-            "UPDATE customers SET company = ?, tier = ? WHERE id ="
-            " (SELECT customer_id FROM addresses WHERE addr = ?)",
-            [(c.company, c.tier, c.email.lower()) for c in demo.customers(now=now)],
+    """Gives the demo's customers their company, tier (VIP, trial, paying, free...), plan,
+    revenue and trial end, as a billing import would, so the queue shows who is writing."""
+    rows = [
+        CustomerRow(
+            line=number,
+            email=c.email.lower(),
+            company=c.company,
+            tier=c.tier,
+            plan=c.plan,
+            mrr_cents=None if c.mrr is None else c.mrr * 100,
+            trial_ends=c.trial_ends,
         )
+        for number, c in enumerate(demo.customers(now=now), 2)
+    ]
+    apply_rows(store, demo_config(), rows, actor="billing import", at=now)
 
 
 def demo_config() -> Config:

@@ -2,6 +2,7 @@
 
 Parsing happens outside the transaction; each batch is stored in one transaction, so a kill
 loses at most the batch in flight, which the next run stores again (duplicates are skipped).
+A customer's new text is read for churn words and sales signals as it is stored.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
+from mail import customers as customer_rules
+from mail.config import Config
 from mail.parse import parse_message
+from mail.signals import churn_reasons, sales_signal
 from mail.thread import DEFAULT_SUBJECT_WINDOW, place
-from storage import conversations, customers, messages
+from storage import conversations, customers, handoffs, messages, sla
 from storage.db import Store
 from storage.models import IncomingMessage
 
@@ -57,17 +61,25 @@ class IngestReport:
 
 
 class Ingestor:
-    """Stores messages in `store`, treating mail from `support_addresses` as our replies."""
+    """Stores messages in `store`, treating mail from `support_addresses` as our replies.
+
+    With a `config`, its customer rules and SLA policy are applied to the store first; without,
+    the store keeps those it last applied (the defaults, if it never had any)."""
 
     def __init__(
         self,
         store: Store,
         support_addresses: Iterable[str] = (),
         subject_window: timedelta = DEFAULT_SUBJECT_WINDOW,
+        config: Config | None = None,
     ) -> None:
         self.store = store
         self.ours = {a.lower() for a in support_addresses} | customers.support_addresses(store)
         self.subject_window = subject_window
+        if config is not None or sla.saved_policy(store) is None:
+            customer_rules.apply_config(store, config or Config())
+        self.churn_phrases = customer_rules.churn_phrases(store)
+        self.sales_rules = customer_rules.sales_rules(store)
 
     def ingest(
         self,
@@ -106,6 +118,14 @@ class Ingestor:
                 report.message_rows.append(row_id)
                 report.stored += 1
                 report.conversations.add(placement.conversation_id)
+                if not placement.is_ours and msg.parse_error is None:
+                    reasons = churn_reasons(msg.new_text, self.churn_phrases)
+                    conversations.add_churn_reasons(self.store, placement.conversation_id, reasons)
+                    sale = sales_signal(msg.new_text, self.sales_rules)
+                    if sale.is_signal:
+                        handoffs.record_detection(
+                            self.store, placement.conversation_id, sale.score, sale.reasons
+                        )
                 if msg.parse_error is not None:
                     report.flagged += 1
                     report.flagged_origins.append(f"{origin or msg.message_id}: {msg.parse_error}")

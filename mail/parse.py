@@ -156,7 +156,7 @@ def _split_addresses(values: list[str]) -> list[tuple[str, str]]:
                 return [("", simple.group(4))]
             if simple.group(1) is not None:  # quoted: kept as written, as the stdlib does
                 return [(simple.group(1), simple.group(3))]
-            return [((simple.group(2) or "").strip(), simple.group(3))]
+            return [((simple.group(2) or "").strip(" \t"), simple.group(3))]
     return getaddresses(values)
 
 

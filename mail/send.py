@@ -69,6 +69,7 @@ class OutboxItem:
     last_error: str | None
     created_at: datetime
     permanent_error: bool = False
+    kind: str = "reply"  # or "handoff": a note to a colleague
 
 
 def _item(row: outbox.OutboxRow) -> OutboxItem:
@@ -85,6 +86,7 @@ def _item(row: outbox.OutboxRow) -> OutboxItem:
         last_error=row.last_error,
         created_at=row.created_at,
         permanent_error=row.permanent_error,
+        kind=row.kind,
     )
 
 
@@ -137,6 +139,10 @@ def queue_reply(
     )
     with store.atomic():
         store.conn.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+    return _item(outbox.get(store, outbox_id))
+
+
+def outbox_item(store: Store, outbox_id: int) -> OutboxItem:
     return _item(outbox.get(store, outbox_id))
 
 
@@ -262,6 +268,8 @@ class Sender:
             if not outbox.move(self.store, row.id, [outbox.DELIVERED], outbox.SENT, sent_at=moment):
                 return
             self.ingestor.store_batch([(parse_message(row.raw, moment), f"outbox {row.id}")])
+            if row.kind == "handoff":
+                return  # a note to a colleague: the handoff itself is journaled already
             if row.conversation_id is not None and _exists(self.store, row.conversation_id):
                 events.record(
                     self.store,

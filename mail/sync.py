@@ -1,9 +1,15 @@
-"""Keeping the store in step with the IMAP server: new mail, flags both ways, deletions,
-UIDVALIDITY changes, IDLE push. Never loses or duplicates a message.
+"""Keeping the store in step with the IMAP server: new mail, flags both ways, tags as keywords
+both ways, deletions, UIDVALIDITY changes, IDLE push. Never loses or duplicates a message.
 
 Every batch of new messages commits together with the folder's (UID → message) links, so a kill
 at any moment loses at most the batch in flight, which the next run fetches again. What is new
 is decided by comparing the server's UID set with the stored one, never by \\Seen.
+
+Tags merge as mbsync merges flags, with the flags last seen on each copy as the base: a tag
+the store has and the base lacks was added here (its keyword is pushed to every copy of the
+conversation's messages); a keyword the server has and the base lacks was added there (the
+conversation gets the tag); a removal on either side removes, unless the other side added the
+same tag meanwhile: additions win, a tag one side added is never dropped.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
 from typing import Any
 
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from mail import keywords
 from mail.imap import ConnectionFailed, Endpoint, close_quietly, connect
 from mail.ingest import Ingestor
 from mail.parse import message_ids, parse_message
-from storage import folders, messages
+from storage import folders, messages, tags, work
 from storage.db import Store
 from storage.errors import FrontdeskError
 from storage.folders import Location
@@ -37,6 +44,7 @@ GMAIL_ALL_MAIL = "[Gmail]/All Mail"
 _BODY = b"BODY[]"
 _MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 _FLAGS_SLICE = 2000
+SYNC_ACTOR = "sync"  # who the journal says tagged a conversation because of a keyword
 
 
 class SyncError(FrontdeskError):
@@ -67,6 +75,9 @@ class FolderReport:
     vanished: int = 0
     flag_updates: int = 0
     flags_pushed: int = 0
+    flags_refused: int = 0  # flag changes the server would not make (a keyword too long...)
+    tags_in: int = 0  # tags put on or taken off conversations because of keywords
+    tags_local: bool = False  # the folder keeps no new keywords: tags stay in the store
     uidvalidity_reset: bool = False
 
 
@@ -89,7 +100,14 @@ class SyncReport:
             f"{self.total('flag_updates')} flag changes in",
             f"{self.total('flags_pushed')} out",
         ]
+        if self.total("flags_refused"):
+            parts.append(f"{self.total('flags_refused')} flag changes refused by the server")
+        if self.total("tags_in"):
+            parts.append(f"{self.total('tags_in')} tag changes in")
         names = ", ".join(f.name for f in self.folders)
+        local = [f.name for f in self.folders if f.tags_local]
+        if local:
+            parts.append(f"tags stay local ({', '.join(local)} keeps no new keywords)")
         return f"{names}: " + ", ".join(parts)
 
 
@@ -245,6 +263,12 @@ class SyncEngine:
         try:
             for name in self.folder_names(client):
                 report.folders.append(self.sync_folder(client, name))
+            # Tags learned in one folder reach the copies in folders synced before it.
+            for folder_report in report.folders:
+                if not folder_report.tags_local:
+                    folder_report.flags_pushed += self._push_tags(
+                        client, folder_report.name, folder_report
+                    )
         except (OSError, IMAPClientError) as exc:
             close_quietly(client)
             raise ConnectionFailed(f"{self.endpoint.describe()}: connection lost ({exc})") from exc
@@ -335,8 +359,11 @@ class SyncEngine:
         if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
             report.uidvalidity_reset = self._uidvalidity_changed(client, state.id)
             state = folders.FolderState(state.id, name, None, None, None, state.last_sync_at)
+        report.tags_local = not keywords.accepts_keywords(info.get(b"PERMANENTFLAGS"))
+        if not report.tags_local:
+            self._queue_tag_keywords(state.id)
 
-        report.flags_pushed = self._push_flags(client, state.id)
+        report.flags_pushed = self._push_flags(client, state.id, report)
         server_uids = set(client.search(["ALL"]))
         local = folders.locations(self.store, state.id)
         vanished = set(local) - server_uids
@@ -351,7 +378,7 @@ class SyncEngine:
         self._fetch_new(client, state, new, uidvalidity, uidnext, report)
 
         known = sorted(set(local) - vanished)
-        report.flag_updates = self._pull_flags(client, state.id, known, state.highestmodseq)
+        report.flag_updates = self._pull_flags(client, state.id, known, state.highestmodseq, report)
         with self.store.atomic():
             folders.save_state(
                 self.store,
@@ -430,7 +457,8 @@ class SyncEngine:
         report: FolderReport,
     ) -> int:
         """Stores one batch with its (UID → message) links and the folder state, in one
-        transaction. Returns how many UIDs the batch covered."""
+        transaction; the keywords of the new copies become tags. Returns how many UIDs the
+        batch covered."""
         parsed = [(msg, str(uid)) for msg, uid in zip(parsing.result(), fetched.uids, strict=True)]
         with self.store.atomic():
             stored = self.ingestor.store_batch(parsed, close_before=close_before)
@@ -447,6 +475,8 @@ class SyncEngine:
                     for uid, row_id in rows.items()
                 ],
             )
+            if not report.tags_local:
+                report.tags_in += self._adopt_keywords(state.id, fetched.flags)
             folders.save_state(
                 self.store,
                 state.id,
@@ -462,21 +492,38 @@ class SyncEngine:
 
     # -- flags ------------------------------------------------------------------------------------
 
-    def _push_flags(self, client: Any, folder_id: int) -> int:
-        """Sends local flag changes (+FLAGS/-FLAGS, so the server's other changes survive)."""
+    def _push_flags(self, client: Any, folder_id: int, report: FolderReport | None = None) -> int:
+        """Sends local flag changes (+FLAGS/-FLAGS, so the server's other changes survive).
+        A change the server refuses (a keyword it will not keep) is dropped and the copy's
+        flags put back as they were, so the refusal is not later taken for a removal."""
         changes = folders.pending_flag_changes(self.store, folder_id)
+        refused: list[folders.FlagChange] = []
         for change in changes:
-            if change.add:
-                client.add_flags([change.uid], sorted(change.add), silent=True)
-            if change.remove:
-                client.remove_flags([change.uid], sorted(change.remove), silent=True)
+            try:
+                if change.add:
+                    client.add_flags([change.uid], sorted(change.add), silent=True)
+                if change.remove:
+                    client.remove_flags([change.uid], sorted(change.remove), silent=True)
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError:
+                refused.append(change)
         if changes:
             with self.store.atomic():
                 folders.clear_flag_changes(self.store, [c.id for c in changes])
-        return len(changes)
+                for change in refused:
+                    folders.undo_flag_change(self.store, change)
+        if report is not None:
+            report.flags_refused += len(refused)
+        return len(changes) - len(refused)
 
     def _pull_flags(
-        self, client: Any, folder_id: int, uids: list[int], since_modseq: int | None
+        self,
+        client: Any,
+        folder_id: int,
+        uids: list[int],
+        since_modseq: int | None,
+        report: FolderReport,
     ) -> int:
         if not uids:
             return 0
@@ -500,8 +547,95 @@ class SyncEngine:
                     changed.append((uid, flags, int(modseq[0]) if modseq else None))
         if changed:
             with self.store.atomic():
+                if not report.tags_local:
+                    before = {uid: known[uid].flags for uid, _flags, _modseq in changed}
+                    after = {uid: flags for uid, flags, _modseq in changed}
+                    report.tags_in += self._merge_keywords(folder_id, before, after)
                 folders.set_flags(self.store, folder_id, changed)
         return len(changed)
+
+    # -- tags as keywords -----------------------------------------------------------------------
+
+    def _queue_tag_keywords(self, folder_id: int) -> int:
+        """Queues the keyword changes that make each copy in the folder carry exactly its
+        conversation's tags: what was tagged or untagged here since the copy was last seen
+        (its flags then are the base), and conversations' tags on copies new to them."""
+        changes: list[tuple[int, frozenset[str], frozenset[str]]] = []
+        for location in folders.tagged_locations(self.store, folder_id):
+            carried = keywords.tags_in(location.flags)
+            wanted = location.conversation_tags
+            add = frozenset(
+                keyword
+                for tag in wanted - carried.keys()
+                if (keyword := keywords.tag_keyword(tag)) is not None
+            )
+            remove = frozenset(
+                keyword for tag in carried.keys() - wanted for keyword in carried[tag]
+            )
+            if add or remove:
+                changes.append((location.uid, add, remove))
+        if not changes:
+            return 0
+        return folders.queue_location_changes(self.store, folder_id, changes)
+
+    def _push_tags(self, client: Any, name: str, report: FolderReport) -> int:
+        """A second push, after every folder was pulled, of the keywords tags learned later
+        in the run call for (selects the folder only when there is something to push)."""
+        with self.store.atomic():
+            state = folders.folder(self.store, name)
+        if not self._queue_tag_keywords(state.id):
+            return 0
+        client.select_folder(name)
+        return self._push_flags(client, state.id, report)
+
+    def _adopt_keywords(self, folder_id: int, found: dict[int, frozenset[str]]) -> int:
+        """Tags the conversations of newly stored copies with the tags their keywords carry,
+        except a tag taken off here since (the copy then holds an old keyword). Runs inside
+        the batch's transaction. Returns how many tags were put on."""
+        carrying = {uid: keywords.tags_in(flags) for uid, flags in found.items()}
+        carrying = {uid: found_tags for uid, found_tags in carrying.items() if found_tags}
+        if not carrying:
+            return 0
+        added = 0
+        owners = folders.conversations_of(self.store, folder_id, carrying)
+        for uid, found_tags in carrying.items():
+            conversation_id = owners.get(uid)
+            if conversation_id is None:
+                continue
+            for tag in found_tags:
+                if not tags.removed_here(self.store, conversation_id, tag):
+                    added += work.add_tag(self.store, [conversation_id], tag, actor=SYNC_ACTOR)
+        return added
+
+    def _merge_keywords(
+        self, folder_id: int, before: dict[int, frozenset[str]], after: dict[int, frozenset[str]]
+    ) -> int:
+        """Applies the server's keyword changes (base `before`, now `after`) to the
+        conversations' tags. An addition anywhere wins over a removal; a removal is dropped
+        when a local change not yet pushed adds the same tag. Returns how many tags changed."""
+        owners = folders.conversations_of(self.store, folder_id, after)
+        added: dict[int, set[str]] = {}
+        removed: dict[int, set[str]] = {}
+        for uid, flags in after.items():
+            conversation_id = owners.get(uid)
+            if conversation_id is None:
+                continue
+            old, new = keywords.tags_in(before[uid]).keys(), keywords.tags_in(flags).keys()
+            added.setdefault(conversation_id, set()).update(new - old)
+            removed.setdefault(conversation_id, set()).update(old - new)
+        changed = 0
+        for conversation_id, found_tags in added.items():
+            for tag in found_tags:
+                changed += work.add_tag(self.store, [conversation_id], tag, actor=SYNC_ACTOR)
+        for conversation_id, removals in removed.items():
+            lost = removals - added.get(conversation_id, set())
+            if not lost:
+                continue
+            pending = folders.pending_additions(self.store, conversation_id)
+            kept = {keywords.keyword_tag(keyword) for keyword in pending}
+            for tag in lost - kept:
+                changed += work.remove_tag(self.store, [conversation_id], tag, actor=SYNC_ACTOR)
+        return changed
 
     # -- UIDVALIDITY ------------------------------------------------------------------------------
 

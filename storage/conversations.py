@@ -3,11 +3,12 @@ queue order, read back as `Conversation`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from storage import events
+from storage import events, sla
 from storage.db import Store
 from storage.errors import NotFoundError
 from storage.models import Address, Conversation, Status
@@ -75,15 +76,37 @@ def merge(store: Store, keep: int, others: Iterable[int]) -> None:
             " SELECT ?, tag_id FROM conversation_tags WHERE conversation_id = ?",
             (keep, other),
         )
+        add_churn_reasons(store, keep, churn_reasons(store, other))
         store.conn.execute("DELETE FROM conversations WHERE id = ?", (other,))
         events.record(store, "merged", keep, merged_from=other)
 
 
+def churn_reasons(store: Store, conversation_id: int) -> tuple[str, ...]:
+    """The words by which the customer said they are leaving, as ingest found them."""
+    found = store.scalar("SELECT churn_reasons FROM conversations WHERE id = ?", (conversation_id,))
+    return tuple(json.loads(found)) if found else ()
+
+
+def add_churn_reasons(store: Store, conversation_id: int, reasons: Sequence[str]) -> None:
+    """Adds to the conversation's churn reasons (kept until the conversation is gone: a closed
+    one is not at risk, but the words stay on record)."""
+    known = churn_reasons(store, conversation_id)
+    merged = known + tuple(r for r in dict.fromkeys(reasons) if r not in known)
+    if merged != known:
+        store.conn.execute(
+            "UPDATE conversations SET churn_reasons = ? WHERE id = ?",
+            (json.dumps(merged), conversation_id),
+        )
+
+
 def refresh(store: Store, conversation_ids: Iterable[int]) -> None:
     """Recomputes each conversation's summary from its messages: counts, times, subject,
-    customer preview, and status (a customer's message after closing reopens it)."""
-    for conversation_id in conversation_ids:
+    customer preview, status (a customer's message after closing reopens it), and its SLA
+    clock and priority."""
+    ids = list(conversation_ids)
+    for conversation_id in ids:
         _refresh_one(store, conversation_id)
+    sla.recompute(store, ids)
 
 
 def _refresh_one(store: Store, conversation_id: int) -> None:
@@ -162,15 +185,17 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
 def close_history(store: Store, conversation_ids: Iterable[int], before: datetime) -> int:
     """Closes those of the conversations whose last message is older than `before` and that
     never were closed by hand: old history imported by a first sync is not work to do."""
-    closed = 0
+    closed: list[int] = []
     for conversation_id in conversation_ids:
         cursor = store.conn.execute(
             "UPDATE conversations SET status = 'closed', awaiting_reply = 0, closed_at = ?"
             " WHERE id = ? AND status != 'closed' AND last_message_at < ?",
             (now_epoch(), conversation_id, to_epoch(before)),
         )
-        closed += cursor.rowcount
-    return closed
+        if cursor.rowcount:
+            closed.append(conversation_id)
+    sla.recompute(store, closed)
+    return len(closed)
 
 
 def set_status(
@@ -191,6 +216,7 @@ def set_status(
         events.record(store, kind, conversation_id, actor=actor, at=from_epoch(moment))
         if status != Status.CLOSED:
             _refresh_one(store, conversation_id)
+        sla.recompute(store, [conversation_id])
 
 
 _SELECT = """
@@ -204,11 +230,10 @@ _SELECT = """
     LEFT JOIN addresses a ON a.addr = c.customer_addr
 """
 
-# Until tiers land: what waits on us comes first, the longest-waiting at the top; then the rest,
-# most recent first.
+# The priority order of storage.queues: at risk, then what waits on us by due time minus the
+# tier's head start, then the rest most recent first.
 _QUEUE_ORDER = """
-    ORDER BY c.awaiting_reply DESC,
-             CASE WHEN c.awaiting_reply THEN c.waiting_since END ASC,
+    ORDER BY c.at_risk DESC, c.awaiting_reply DESC, c.priority_at ASC,
              c.last_message_at DESC, c.id DESC
 """
 

@@ -181,6 +181,23 @@ def pending_flag_changes(store: Store, folder_id: int) -> list[FlagChange]:
     return [FlagChange(r[0], r[1], r[2], _flags(r[3]), _flags(r[4])) for r in rows]
 
 
+def undo_flag_change(store: Store, change: FlagChange) -> None:
+    """Puts a copy's flags back as they were before a change the server refused."""
+    flags = store.scalar(
+        "SELECT flags FROM folder_messages WHERE folder_id = ? AND uid = ?",
+        (change.folder_id, change.uid),
+    )
+    if flags is not None:
+        store.conn.execute(
+            "UPDATE folder_messages SET flags = ? WHERE folder_id = ? AND uid = ?",
+            (
+                _flags_text((_flags(flags) - change.add) | change.remove),
+                change.folder_id,
+                change.uid,
+            ),
+        )
+
+
 def clear_flag_changes(store: Store, change_ids: Iterable[int]) -> None:
     store.conn.executemany("DELETE FROM flag_changes WHERE id = ?", [(i,) for i in change_ids])
 
@@ -192,3 +209,87 @@ def locations_of_message(store: Store, message_row_id: int) -> list[tuple[str, L
         (message_row_id,),
     )
     return [(r[0], Location(r[1], r[2], _flags(r[3]), r[4])) for r in rows]
+
+
+@dataclass(frozen=True)
+class TaggedLocation:
+    """A copy of a message whose keywords may carry tags: its flags on the server as last
+    seen (plus local changes not yet pushed), and its conversation's tags in the store."""
+
+    uid: int
+    conversation_id: int
+    flags: frozenset[str]
+    conversation_tags: frozenset[str]
+
+
+def tagged_locations(store: Store, folder_id: int) -> list[TaggedLocation]:
+    """The folder's copies whose conversation has tags or whose flags hold a keyword (a flag
+    starting with neither `\\` nor `$`): those where tags and keywords can disagree."""
+    rows = store.conn.execute(
+        "SELECT fm.uid, m.conversation_id, fm.flags,"
+        " (SELECT group_concat(t.name, char(31)) FROM conversation_tags ct"
+        "   JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = m.conversation_id)"
+        " FROM folder_messages fm JOIN messages m ON m.id = fm.message_id"
+        " WHERE fm.folder_id = ? AND (' ' || fm.flags GLOB '* [^\\$]*'"
+        "   OR EXISTS (SELECT 1 FROM conversation_tags ct"
+        "     WHERE ct.conversation_id = m.conversation_id))",
+        (folder_id,),
+    )
+    return [
+        TaggedLocation(r[0], r[1], _flags(r[2]), frozenset(r[3].split("\x1f") if r[3] else ()))
+        for r in rows
+    ]
+
+
+def conversations_of(store: Store, folder_id: int, uids: Iterable[int]) -> dict[int, int]:
+    """UID → conversation id, for copies the store knows in the folder."""
+    wanted = list(uids)
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in batch)
+        rows = store.conn.execute(
+            "SELECT fm.uid, m.conversation_id FROM folder_messages fm"
+            " JOIN messages m ON m.id = fm.message_id"
+            f" WHERE fm.folder_id = ? AND fm.uid IN ({marks})",
+            [folder_id, *batch],
+        )
+        found.update({int(r[0]): int(r[1]) for r in rows})
+    return found
+
+
+def queue_location_changes(
+    store: Store, folder_id: int, changes: Iterable[tuple[int, frozenset[str], frozenset[str]]]
+) -> int:
+    """Like `queue_flag_change`, for single copies: (uid, add, remove) in one folder."""
+    count = 0
+    with store.atomic():
+        for uid, add, remove in changes:
+            flags = store.scalar(
+                "SELECT flags FROM folder_messages WHERE folder_id = ? AND uid = ?",
+                (folder_id, uid),
+            )
+            if flags is None:
+                continue
+            store.conn.execute(
+                "INSERT INTO flag_changes (folder_id, uid, add_flags, remove_flags, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (folder_id, uid, _flags_text(add), _flags_text(remove), now_epoch()),
+            )
+            store.conn.execute(
+                "UPDATE folder_messages SET flags = ? WHERE folder_id = ? AND uid = ?",
+                (_flags_text((_flags(flags) | add) - remove), folder_id, uid),
+            )
+            count += 1
+    return count
+
+
+def pending_additions(store: Store, conversation_id: int) -> frozenset[str]:
+    """The flags local changes not yet pushed add to any copy of the conversation's messages."""
+    rows = store.conn.execute(
+        "SELECT fc.add_flags FROM flag_changes fc JOIN folder_messages fm"
+        " ON fm.folder_id = fc.folder_id AND fm.uid = fc.uid"
+        " JOIN messages m ON m.id = fm.message_id WHERE m.conversation_id = ?",
+        (conversation_id,),
+    )
+    return frozenset(flag for row in rows for flag in _flags(row[0]))

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -115,11 +115,19 @@ class Message:
 
 @dataclass(frozen=True)
 class Customer:
+    """Someone who writes to us: `email` is their first address; `tier_source` says where the
+    tier came from (`default`, `rule`, `domain`, `import`, `manual`)."""
+
     id: int
     email: str
     name: str
     company: str | None
     tier: str
+    plan: str | None = None
+    mrr_cents: int | None = None  # monthly revenue
+    trial_ends: date | None = None
+    note: str = ""
+    tier_source: str = "default"
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,13 @@ class OutboxRow:
     permanent_error: bool
     created_at: datetime
     sent_at: datetime | None
+    kind: str = "reply"  # or "handoff": a note to a colleague, not a reply to the customer
 
 
 _COLUMNS = (
     "id, conversation_id, message_id, state, raw, envelope_from, recipients_json, close_after,"
     " actor, send_after, attempts, next_attempt_at, last_error, permanent_error, created_at,"
-    " sent_at"
+    " sent_at, kind"
 )
 
 
@@ -64,6 +65,7 @@ def _row(row: tuple[Any, ...]) -> OutboxRow:
         permanent_error=bool(row[13]),
         created_at=from_epoch(row[14]),
         sent_at=from_epoch(row[15]) if row[15] is not None else None,
+        kind=row[16],
     )
 
 
@@ -78,16 +80,17 @@ def add(
     close_after: bool,
     actor: str,
     send_after: datetime,
+    kind: str = "reply",
 ) -> int:
-    """Queues a reply (committed before this returns)."""
+    """Queues a reply, or a handoff note (`kind`), committed before this returns."""
     now = now_epoch()
     with store.atomic():
         cursor = store.conn.execute(
             "INSERT INTO outbox (conversation_id, message_id, state, raw, envelope_from,"
-            " recipients_json, close_after, actor, send_after, created_at, updated_at)"
-            " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+            " recipients_json, close_after, actor, send_after, created_at, updated_at, kind)"
+            " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (conversation_id, message_id, raw, envelope_from, json.dumps(list(recipients)),
-             int(close_after), actor, to_epoch(send_after), now, now),
+             int(close_after), actor, to_epoch(send_after), now, now, kind),
         )  # fmt: skip
     return int(cursor.lastrowid or 0)
 

@@ -7,20 +7,19 @@ writes again (a message received after the `snoozed` event), whichever is first.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from storage.customers import get_customer
 from storage.db import Store
 from storage.errors import FrontdeskError
 from storage.models import Address, Customer, Status
 from storage.search import fts_query
 from storage.timeutil import from_epoch, to_epoch
-
-SALES_TAG = "sales"
-"""The tag that marks a sales signal, until sales detection lands."""
 
 DEFAULT_LIMIT = 1000
 
@@ -30,9 +29,12 @@ class QueueKey(StrEnum):
     MINE = "mine"
     UNASSIGNED = "unassigned"
     VIP = "vip"
+    AT_RISK = "at_risk"
     TRIAL = "trial"
     PAYING = "paying"
     FREE = "free"
+    LAPSED = "lapsed"
+    UNKNOWN = "unknown"
     SALES = "sales"
     HANDED_OFF = "handed_off"
     SNOOZED = "snoozed"
@@ -48,53 +50,63 @@ class QueueSpec:
     order: str = ""  # empty: priority order
 
 
+class SlaState(StrEnum):
+    """Where a conversation's SLA clock stands; `none` when nothing is owed."""
+
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+    NONE = "none"
+
+
 # Whether a conversation is asleep now: snoozed into the future, and no customer message
 # received since it was snoozed. Parameters: :now.
-_SNOOZING = """(c.snoozed_until IS NOT NULL AND c.snoozed_until > :now AND NOT EXISTS (
+SNOOZING = """(c.snoozed_until IS NOT NULL AND c.snoozed_until > :now AND NOT EXISTS (
     SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.is_ours = 0
       AND max(m.received_at, m.date) > coalesce((SELECT max(e.at) FROM events e
             WHERE e.conversation_id = c.id AND e.kind = 'snoozed'), :now)))"""
-_AWAKE = f"NOT {_SNOOZING}"
+_AWAKE = f"NOT {SNOOZING}"
 _ACTIVE = f"c.status != 'closed' AND {_AWAKE}"
 _UNREAD = (
     "c.last_customer_message_at > max(coalesce(c.last_viewed_at, 0),"
     " coalesce(c.last_our_message_at, 0))"
 )
 _HANDED_OFF = "c.handed_off_to IS NOT NULL"
-_TAGGED_SALES = (
-    "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
-    f" WHERE ct.conversation_id = c.id AND t.name = '{SALES_TAG}')"
-)
+_IN_SUPPORT = "c.handed_off_to IS NULL"  # passed to a colleague, it leaves the support queues
+# The agent's word on a sales signal wins over the detector's.
+_SALES = "coalesce(c.sales_verdict, c.sales_detected)"
 
-# Priority: what waits on us first; among it the bigger accounts, then the longest wait; the
-# rest most recent first.
-_TIER_RANK = (
-    "CASE coalesce(cu.tier, 'unknown') WHEN 'vip' THEN 0 WHEN 'paying' THEN 1"
-    " WHEN 'trial' THEN 2 ELSE 3 END"
-)
-_PRIORITY = f"""c.awaiting_reply DESC,
-    CASE WHEN c.awaiting_reply THEN {_TIER_RANK} END,
-    CASE WHEN c.awaiting_reply THEN c.waiting_since END ASC,
+# Priority: a customer about to leave first; then what waits on us, by due time minus the
+# tier's head start (`priority_at`, see storage.sla), so a free user about to breach passes
+# fresh paying ones; the rest most recent first. The conversations_priority index serves it.
+_PRIORITY = """c.at_risk DESC, c.awaiting_reply DESC, c.priority_at ASC,
     c.last_message_at DESC, c.id DESC"""
 
 
 def _tier(name: str) -> str:
-    return f"coalesce(cu.tier, 'unknown') = '{name}' AND {_ACTIVE}"
+    return f"coalesce(cu.tier, 'unknown') = '{name}' AND {_ACTIVE} AND {_IN_SUPPORT}"
 
 
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec(QueueKey.NEEDS_REPLY, "Needs reply", f"c.status = 'open' AND {_AWAKE}"),
+    QueueSpec(
+        QueueKey.NEEDS_REPLY, "Needs reply", f"c.status = 'open' AND {_AWAKE} AND {_IN_SUPPORT}"
+    ),
     QueueSpec(QueueKey.MINE, "Mine", f"c.assignee = :me AND {_ACTIVE}"),
     QueueSpec(
-        QueueKey.UNASSIGNED, "Unassigned", f"c.assignee IS NULL AND c.status = 'open' AND {_AWAKE}"
+        QueueKey.UNASSIGNED,
+        "Unassigned",
+        f"c.assignee IS NULL AND c.status = 'open' AND {_AWAKE} AND {_IN_SUPPORT}",
     ),
     QueueSpec(QueueKey.VIP, "VIP", _tier("vip")),
+    QueueSpec(QueueKey.AT_RISK, "At risk", f"c.at_risk AND {_AWAKE}"),
     QueueSpec(QueueKey.TRIAL, "Trial", _tier("trial")),
     QueueSpec(QueueKey.PAYING, "Paying", _tier("paying")),
     QueueSpec(QueueKey.FREE, "Free", _tier("free")),
-    QueueSpec(QueueKey.SALES, "Sales signals", f"{_TAGGED_SALES} AND {_ACTIVE}"),
+    QueueSpec(QueueKey.LAPSED, "Lapsed", _tier("lapsed")),
+    QueueSpec(QueueKey.UNKNOWN, "Unknown", _tier("unknown")),
+    QueueSpec(QueueKey.SALES, "Sales signals", f"{_SALES} AND {_ACTIVE}"),
     QueueSpec(QueueKey.HANDED_OFF, "Handed off", f"{_HANDED_OFF} AND {_ACTIVE}"),
-    QueueSpec(QueueKey.SNOOZED, "Snoozed", _SNOOZING, "c.snoozed_until ASC, c.id"),
+    QueueSpec(QueueKey.SNOOZED, "Snoozed", SNOOZING, "c.snoozed_until ASC, c.id"),
     QueueSpec(
         QueueKey.CLOSED, "Closed", "c.status = 'closed'", "c.last_message_at DESC, c.id DESC"
     ),
@@ -130,10 +142,32 @@ class QueueRow:
     unread: bool
     handed_off: bool
     has_draft: bool
+    sla_due_at: datetime | None = None
+    sla_warn_at: datetime | None = None  # when the clock turns amber
+    at_risk: bool = False  # a paying or VIP customer said they are leaving
+    churn_reasons: tuple[str, ...] = ()  # the words that said so
+    plan: str | None = None
+    trial_ends: date | None = None
+    first_message_at: datetime | None = None
+    sales_signal: bool = False  # the detector's, or the agent's correction of it
+    sales_score: float = 0.0
+    sales_reasons: tuple[str, ...] = ()  # what the detector matched, shown to the agent
+    handed_off_to: str | None = None  # the colleague it was passed to
+    shared_with: str | None = None  # the colleague CC'd on our answer
 
-    @property
-    def sales_signal(self) -> bool:
-        return SALES_TAG in self.tags
+    def sla_state(self, now: datetime) -> SlaState:
+        owed = self.awaiting_reply and self.status != Status.CLOSED and self.snoozed_until is None
+        if not owed or self.sla_due_at is None:
+            return SlaState.NONE
+        if now >= self.sla_due_at:
+            return SlaState.BREACHED
+        if self.sla_warn_at is not None and now >= self.sla_warn_at:
+            return SlaState.WARNING
+        return SlaState.OK
+
+    def trial_days_left(self, today: date) -> int | None:
+        """Days until the trial ends (0 on its last day, negative once over); None without."""
+        return None if self.trial_ends is None else (self.trial_ends - today).days
 
 
 _SELECT = f"""
@@ -141,12 +175,15 @@ _SELECT = f"""
            cu.company, coalesce(cu.tier, 'unknown'), c.status, c.awaiting_reply,
            c.waiting_since, c.last_message_at, c.last_customer_message_at, c.message_count,
            c.preview, c.flagged_count, c.assignee,
-           CASE WHEN {_SNOOZING} THEN c.snoozed_until END,
+           CASE WHEN {SNOOZING} THEN c.snoozed_until END,
            coalesce({_UNREAD}, 0),
            {_HANDED_OFF},
            EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id),
            (SELECT group_concat(t.name, char(31)) FROM conversation_tags ct
-              JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id)
+              JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id),
+           c.sla_due_at, c.sla_warn_at, c.at_risk, c.churn_reasons, cu.plan, cu.trial_ends,
+           c.first_message_at, {_SALES}, c.sales_score, c.sales_reasons, c.handed_off_to,
+           c.shared_with
     FROM conversations c
     LEFT JOIN customers cu ON cu.id = c.customer_id
     LEFT JOIN addresses a ON a.addr = c.customer_addr
@@ -174,6 +211,18 @@ def _row(row: tuple[Any, ...]) -> QueueRow:
         handed_off=bool(row[17]),
         has_draft=bool(row[18]),
         tags=tuple(sorted(row[19].split("\x1f"))) if row[19] else (),
+        sla_due_at=from_epoch(row[20]) if row[20] is not None else None,
+        sla_warn_at=from_epoch(row[21]) if row[21] is not None else None,
+        at_risk=bool(row[22]),
+        churn_reasons=tuple(json.loads(row[23])) if row[23] else (),
+        plan=row[24],
+        trial_ends=date.fromisoformat(row[25]) if row[25] else None,
+        first_message_at=from_epoch(row[26]),
+        sales_signal=bool(row[27]),
+        sales_score=float(row[28]),
+        sales_reasons=tuple(json.loads(row[29])) if row[29] else (),
+        handed_off_to=row[30],
+        shared_with=row[31],
     )
 
 
@@ -199,12 +248,22 @@ def unread_count(store: Store, *, now: datetime) -> int:
 
 
 def rows(
-    store: Store, queue: QueueKey | str, *, me: str, now: datetime, limit: int = DEFAULT_LIMIT
+    store: Store,
+    queue: QueueKey | str,
+    *,
+    me: str,
+    now: datetime,
+    limit: int | None = DEFAULT_LIMIT,
+    status: Status | None = None,
 ) -> list[QueueRow]:
-    """The queue's conversations, in its order (priority, unless the queue has its own)."""
+    """The queue's conversations, in its order (priority, unless the queue has its own);
+    only those with `status` when given; all of them when `limit` is None."""
     chosen = spec(queue)
-    sql = f"{_SELECT} WHERE {chosen.where} ORDER BY {chosen.order or _PRIORITY} LIMIT :limit"
-    params = _params(me, now) | {"limit": int(limit)}
+    where = chosen.where if status is None else f"({chosen.where}) AND c.status = :status"
+    sql = f"{_SELECT} WHERE {where} ORDER BY {chosen.order or _PRIORITY} LIMIT :limit"
+    params = _params(me, now) | {"limit": -1 if limit is None else int(limit)}
+    if status is not None:
+        params["status"] = str(status)
     return [_row(r) for r in store.conn.execute(sql, params)]
 
 
@@ -220,25 +279,26 @@ def get_row(store: Store, conversation_id: int, *, now: datetime) -> QueueRow | 
 
 @dataclass(frozen=True)
 class CustomerOverview:
-    """What the conversation screen shows about the customer: who, which tier, and their other
-    conversations, most recent first."""
+    """What the conversation screen shows about the customer: who, which tier and plan, their
+    other conversations (most recent first), how many they ever had, and when they last wrote."""
 
     customer: Customer
     addresses: tuple[str, ...]
     conversations: tuple[QueueRow, ...]
+    lifetime_conversations: int = 0
+    last_contact_at: datetime | None = None  # their last message to us
 
 
 def customer_overview(
     store: Store, conversation_id: int, *, now: datetime, limit: int = 20
 ) -> CustomerOverview | None:
     found = store.conn.execute(
-        "SELECT cu.id, cu.name, cu.company, cu.tier FROM conversations c"
-        " JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?",
-        (conversation_id,),
+        "SELECT c.customer_id FROM conversations c WHERE c.id = ?", (conversation_id,)
     ).fetchone()
-    if found is None:
+    customer = get_customer(store, found[0]) if found and found[0] is not None else None
+    if customer is None:
         return None
-    customer_id, name, company, tier = found
+    customer_id = customer.id
     addresses = tuple(
         str(r[0])
         for r in store.conn.execute(
@@ -253,8 +313,17 @@ def customer_overview(
             _params("", now) | {"customer": customer_id, "id": conversation_id, "limit": limit},
         )
     ]
-    customer = Customer(customer_id, addresses[0] if addresses else "", name, company, tier)
-    return CustomerOverview(customer, addresses, tuple(others))
+    lifetime, last_contact = store.conn.execute(
+        "SELECT count(*), max(last_customer_message_at) FROM conversations WHERE customer_id = ?",
+        (customer_id,),
+    ).fetchone()
+    return CustomerOverview(
+        customer,
+        addresses,
+        tuple(others),
+        lifetime_conversations=int(lifetime),
+        last_contact_at=from_epoch(last_contact) if last_contact is not None else None,
+    )
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -379,7 +448,7 @@ _STATE_CONDITIONS = {
     "open": f"c.status = 'open' AND {_AWAKE}",
     "pending": f"c.status = 'pending' AND {_AWAKE}",
     "closed": "c.status = 'closed'",
-    "snoozed": _SNOOZING,
+    "snoozed": SNOOZING,
     "unread": _UNREAD,
 }
 

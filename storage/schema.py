@@ -299,3 +299,90 @@ def m005_saved_replies(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN handed_off_to TEXT;
         """
     )
+
+
+@migrations()
+def m006_customers_and_sla(db: Database) -> None:
+    db.executescript(
+        """
+        -- What billing knows about a customer, and where its tier came from: 'default' (the
+        -- config's tier for unknown senders), 'rule' (a VIP address or domain in the config),
+        -- 'domain' (inherited from its company's domain), 'import' (a CSV) or 'manual'.
+        ALTER TABLE customers ADD COLUMN plan TEXT;
+        ALTER TABLE customers ADD COLUMN mrr_cents INTEGER;
+        ALTER TABLE customers ADD COLUMN trial_ends TEXT;          -- ISO date
+        ALTER TABLE customers ADD COLUMN note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE customers ADD COLUMN tier_source TEXT NOT NULL DEFAULT 'default';
+        -- Tiers set before this migration were set on purpose.
+        UPDATE customers SET tier_source = 'manual' WHERE tier != 'unknown';
+
+        -- A company's domain: everyone writing from it shares its company name and its tier,
+        -- unless their own was set. Free-mail domains never get a row.
+        CREATE TABLE companies (
+            domain TEXT PRIMARY KEY,            -- lower-cased
+            company TEXT,
+            tier TEXT,
+            source TEXT NOT NULL                -- 'import' or 'manual'
+        ) WITHOUT ROWID;
+
+        -- SLA clocks and the priority order, maintained whenever they can change (ingest,
+        -- status, tier, SLA settings): `priority_at` is the due time minus the tier's weight,
+        -- a static key so the queue's order comes from an index.
+        ALTER TABLE conversations ADD COLUMN sla_due_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN sla_warn_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN priority_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN churn_reasons TEXT;  -- JSON list, or NULL
+        ALTER TABLE conversations ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX conversations_priority ON conversations(
+            status, at_risk DESC, awaiting_reply DESC, priority_at, last_message_at DESC);
+        CREATE INDEX conversations_sla_due ON conversations(sla_due_at)
+            WHERE sla_due_at IS NOT NULL;
+
+        -- What the store last applied from the config (SLA policy, customer rules), as JSON:
+        -- every process writing to the store applies the same, and a change is noticed.
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations()
+def m007_sales_and_handoffs(db: Database) -> None:
+    db.executescript(
+        """
+        -- Sales signals found at ingest in the customer's messages: the best score, and the
+        -- reasons (JSON list) shown to the agent. `sales_verdict` is the agent's correction
+        -- (1: it is a sale, 0: it is not); NULL lets the detector's word stand.
+        ALTER TABLE conversations ADD COLUMN sales_detected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN sales_score REAL NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN sales_reasons TEXT;
+        ALTER TABLE conversations ADD COLUMN sales_verdict INTEGER;
+        CREATE INDEX conversations_sales ON conversations(sales_detected, sales_verdict)
+            WHERE sales_detected OR sales_verdict IS NOT NULL;
+
+        -- Colleagues a conversation was passed to (mode 'pass': it leaves support) or shared
+        -- with (mode 'cc': it stays). `handed_off_to` on the conversation is the current pass.
+        CREATE TABLE handoffs (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            colleague TEXT NOT NULL,
+            colleague_email TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('pass', 'cc')),
+            note TEXT NOT NULL DEFAULT '',
+            note_message_id TEXT,               -- the handoff email to the colleague (pass)
+            reply_message_id TEXT,              -- our reply to the customer, colleague in CC
+            actor TEXT NOT NULL DEFAULT '',
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX handoffs_conversation ON handoffs(conversation_id, at);
+        CREATE INDEX handoffs_at ON handoffs(at);
+        ALTER TABLE conversations ADD COLUMN shared_with TEXT;
+
+        -- What an outbox row carries: a reply to the customer, or a handoff note to a colleague
+        -- (sent like a reply, but not counted as one).
+        ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply'
+            CHECK (kind IN ('reply', 'handoff'));
+        """
+    )

@@ -215,12 +215,3 @@ def remove_tag(
                 )
                 changed += 1
     return changed
-
-
-def all_tags(store: Store) -> list[str]:
-    """Every tag in use or once used, most used first: what the tag picker offers."""
-    rows = store.conn.execute(
-        "SELECT t.name FROM tags t LEFT JOIN conversation_tags ct ON ct.tag_id = t.id"
-        " GROUP BY t.id ORDER BY count(ct.conversation_id) DESC, t.name"
-    )
-    return [str(row[0]) for row in rows]

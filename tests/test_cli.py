@@ -316,6 +316,41 @@ def test_list_text_output(capsys: pytest.CaptureFixture[str], filled: dict[str, 
     assert "Export is broken" in out and "Zoë Müller" in out
 
 
+def test_list_shows_tier_sla_and_priority(
+    capsys: pytest.CaptureFixture[str], filled: dict[str, int], store_path: Path
+) -> None:
+    code, _, _ = run(capsys, "customers", "set", "zoe@northwind.test", "--tier", "vip")
+    assert code == 0
+    rows = list_json(capsys, "--status", "all")
+    # Zoë waits the shortest, but a VIP's 1 h target and 4 h head start put her first.
+    assert [(r["id"], r["priority"]) for r in rows[:2]] == [(filled["zoe"], 1), (filled["ann"], 2)]
+    zoe = rows[0]
+    assert (zoe["tier"], zoe["at_risk"], zoe["churn_reasons"]) == ("vip", False, [])
+    assert zoe["sla_due_at"] == later(5 + 1).isoformat()
+    assert zoe["sla_state"] == "breached"  # weeks ago, by the real clock
+    carl = next(r for r in rows if r["id"] == filled["carl"])
+    assert (carl["sla_state"], carl["sla_due_at"], carl["tier"]) == ("none", None, "unknown")
+    with Store.open(store_path) as store:  # seen breached: recorded for the reports
+        # Ann, Bob and Zoë; the unparsable message is dated when it arrived: not yet due.
+        assert store.scalar("SELECT count(*) FROM events WHERE kind = 'sla_breached'") == 3
+    code, out, _ = run(capsys, "list")
+    first = out.splitlines()[0]
+    assert "vip" in first and "+" in first and "Export is broken" in first
+
+
+def test_list_queue_filters(capsys: pytest.CaptureFixture[str], filled: dict[str, int]) -> None:
+    run(capsys, "customers", "set", "zoe@northwind.test", "--tier", "vip")
+    assert [r["id"] for r in list_json(capsys, "--queue", "vip")] == [filled["zoe"]]
+    assert list_json(capsys, "--queue", "at-risk") == []
+    assert [r["id"] for r in list_json(capsys, "--queue", "unknown", "--status", "pending")] == [
+        filled["carl"]
+    ]
+    waiting = list_json(capsys, "--queue", "needs-reply")
+    assert len(waiting) == 4 and all(r["awaiting_reply"] for r in waiting)
+    code, _, err = run(capsys, "list", "--queue", "gold")
+    assert code == 2 and "invalid choice: 'gold'" in err
+
+
 def test_list_on_an_empty_store(capsys: pytest.CaptureFixture[str]) -> None:
     assert list_json(capsys, "--status", "all") == []
     code, out, _ = run(capsys, "list")

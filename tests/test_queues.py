@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mail import customers
+from mail.config import Config
 from mail.ingest import Ingestor, RawMail
-from storage import conversations, queues, work
+from storage import conversations, handoffs, queues, work
 from storage.db import Store
 from storage.models import Status
 from storage.queues import QueryError, QueueKey, parse_query
@@ -16,6 +18,7 @@ from tests.conftest import SUPPORT, T0, later, mail
 
 NOW = T0 + timedelta(days=2)
 ME = "Dana"
+CONFIG = Config()
 
 
 def ingest(store: Store, *raws: bytes, received_at: datetime | None = None) -> None:
@@ -29,12 +32,11 @@ def cid(store: Store, message_id: str) -> int:
 
 
 def set_tier(store: Store, conversation_id: int, tier: str, company: str = "") -> None:
-    store.conn.execute(
-        "UPDATE customers SET tier = ?, company = ? WHERE id ="
-        " (SELECT customer_id FROM conversations WHERE id = ?)",
-        (tier, company or None, conversation_id),
+    customer_id = int(
+        store.scalar("SELECT customer_id FROM conversations WHERE id = ?", (conversation_id,))
     )
-    store.conn.commit()
+    customers.set_tier(store, CONFIG, [customer_id], tier, actor=ME, at=NOW)
+    customers.update_customer(store, CONFIG, customer_id, actor=ME, company=company or None)
 
 
 def fill(store: Store) -> dict[str, int]:
@@ -87,7 +89,7 @@ def test_bigger_accounts_come_first_among_what_waits(store: Store, filled: dict[
 def test_counts_match_the_rows_of_every_queue(store: Store, filled: dict[str, int]) -> None:
     work.assign(store, [filled["a"]], ME, actor=ME, at=NOW)
     work.assign(store, [filled["c"]], "Sam", actor=ME, at=NOW)
-    work.add_tag(store, [filled["b"]], "Sales", actor=ME, at=NOW)
+    handoffs.record_detection(store, filled["b"], 1.2, ['plan fit: "which plan"'])
     set_tier(store, filled["c"], "trial")
     conversations.set_status(store, filled["c"], Status.CLOSED, actor=ME, at=NOW)
     counted = queues.counts(store, me=ME, now=NOW)
@@ -100,7 +102,12 @@ def test_counts_match_the_rows_of_every_queue(store: Store, filled: dict[str, in
     assert counted[QueueKey.TRIAL] == 0  # closed
     assert counted[QueueKey.CLOSED] == 1
     assert counted[QueueKey.ALL] == 3
-    assert queues.rows(store, QueueKey.SALES, me=ME, now=NOW)[0].sales_signal
+    (sale,) = queues.rows(store, QueueKey.SALES, me=ME, now=NOW)
+    assert sale.sales_signal and sale.sales_reasons == ('plan fit: "which plan"',)
+    handoffs.set_sales_verdict(store, filled["b"], False, actor=ME, at=NOW)
+    assert queues.rows(store, QueueKey.SALES, me=ME, now=NOW) == []
+    handoffs.set_sales_verdict(store, filled["a"], True, actor=ME, at=NOW)
+    assert keys(queues.rows(store, QueueKey.SALES, me=ME, now=NOW)) == [filled["a"]]
 
 
 def test_handed_off_means_passed_to_a_colleague(store: Store, filled: dict[str, int]) -> None:
@@ -113,7 +120,10 @@ def test_handed_off_means_passed_to_a_colleague(store: Store, filled: dict[str, 
     )
     store.conn.commit()
     rows = queues.rows(store, QueueKey.HANDED_OFF, me=ME, now=NOW)
-    assert keys(rows) == [filled["a"]] and rows[0].handed_off
+    assert keys(rows) == [filled["a"]] and rows[0].handed_off_to == "Pete"
+    # Passed on, it has left the support queues.
+    assert filled["a"] not in keys(queues.rows(store, QueueKey.NEEDS_REPLY, me=ME, now=NOW))
+    assert filled["a"] not in keys(queues.rows(store, QueueKey.UNASSIGNED, me=ME, now=NOW))
 
 
 def test_snoozed_leaves_the_queues_until_its_time(store: Store, filled: dict[str, int]) -> None:
@@ -271,3 +281,19 @@ def test_times_are_epoch_seconds() -> None:
     assert parse_query("after:2026-11-01T10:00:00+00:00", now=NOW).after == datetime(
         2026, 11, 1, 10, tzinfo=UTC
     )
+
+
+def test_the_priority_order_is_read_from_an_index(store: Store) -> None:
+    """At 100k conversations the queue must not sort them all: the index gives the order, and
+    only ties on every key are sorted."""
+    where = queues.spec(QueueKey.NEEDS_REPLY).where
+    plan = " ".join(
+        str(row[3])
+        for row in store.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE {where}"
+            f" ORDER BY {queues._PRIORITY} LIMIT 50",
+            {"me": ME, "now": 0},
+        )
+    )
+    assert "conversations_priority" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # at most for the tie-breaking right part

@@ -27,7 +27,12 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from mail.customers import apply_config
+
             self._store = Store.open(self.db_path)
+            # Every command runs on this config's customer rules and SLA targets (cheap when
+            # nothing changed), so `sync` and `import` compute clocks the way `list` shows them.
+            apply_config(self._store, self.config)
         return self._store
 
     def subject_window(self) -> timedelta:

@@ -14,7 +14,7 @@ from storage.errors import FrontdeskError
 from tui.context import Context
 
 if TYPE_CHECKING:
-    from mail.send import FlushReport, Transport
+    from mail.send import FlushReport, OutboxItem, Transport
 
 EXIT_NOT_SENT = 1
 
@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
     p.set_defaults(run=cmd_outbox)
 
 
-def _read_body(name: str) -> str:
+def read_body(name: str) -> str:
     if name == "-":
         return sys.stdin.read()
     try:
@@ -72,47 +72,63 @@ def flush(ctx: Context) -> FlushReport:
 
 
 def cmd_reply(ctx: Context) -> int:
-    from mail.send import cancel, queue_reply
-    from storage import outbox
+    from mail.send import queue_reply
 
     args = ctx.args
-    body = _read_body(args.body_file)
+    body = read_body(args.body_file)
     delay = 0.0 if args.now else None
     item = queue_reply(
         ctx.store, ctx.config, args.id, body, cc=args.cc, close=args.close, delay=delay
     )
-    to = ", ".join(item.recipients)
-    if args.queue_only:
-        print(f"Queued reply {item.id} to {clean_line(to)}; the next sync sends it.")
+    return send_when_due(ctx, [item], queue_only=args.queue_only)
+
+
+def send_when_due(ctx: Context, items: list[OutboxItem], *, queue_only: bool = False) -> int:
+    """Waits out the undo window of `items` (Ctrl-C undoes all), then sends them."""
+    from mail.send import cancel
+    from storage import outbox
+
+    what = "; ".join(f"{_kind(i)} {i.id} to {clean_line(', '.join(i.recipients))}" for i in items)
+    if queue_only:
+        print(f"Queued {what}; the next sync sends it.")
         return 0
-    wait = (item.send_after - datetime.now(UTC)).total_seconds()
+    due = max(i.send_after for i in items)
+    wait = (due - datetime.now(UTC)).total_seconds()
     try:
         while wait > 0:
             if sys.stderr.isatty():
-                sys.stderr.write(f"\rSending to {clean_line(to)} in {wait:.0f} s — Ctrl-C undoes ")
+                sys.stderr.write(f"\rSending in {wait:.0f} s — Ctrl-C undoes ")
                 sys.stderr.flush()
             time.sleep(min(wait, 0.2))
-            wait = (item.send_after - datetime.now(UTC)).total_seconds()
+            wait = (due - datetime.now(UTC)).total_seconds()
     except KeyboardInterrupt:
-        if cancel(ctx.store, item.id):
+        if all([cancel(ctx.store, i.id) for i in items]):
             print("\nUndone: nothing was sent.", file=sys.stderr)
             return EXIT_NOT_SENT
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     report = flush(ctx)
-    row = outbox.get(ctx.store, item.id)
-    if row.state in (outbox.SENT, outbox.DELIVERED):
-        print(f"Sent reply {item.id} to {clean_line(to)}.")
-        if row.last_error:
-            print(f"Note: {clean_line(row.last_error)}", file=sys.stderr)
-        return 0
-    reason = row.last_error or "; ".join(report.errors) or f"it is {row.state}"
-    print(
-        f"frontdesk: not sent yet ({clean_line(reason)}); it stays in the outbox as "
-        f"{item.id}: see `frontdesk outbox`",
-        file=sys.stderr,
-    )
-    return EXIT_NOT_SENT
+    code = 0
+    for item in items:
+        row = outbox.get(ctx.store, item.id)
+        to = clean_line(", ".join(item.recipients))
+        if row.state in (outbox.SENT, outbox.DELIVERED):
+            print(f"Sent {_kind(item)} {item.id} to {to}.")
+            if row.last_error:
+                print(f"Note: {clean_line(row.last_error)}", file=sys.stderr)
+            continue
+        reason = row.last_error or "; ".join(report.errors) or f"it is {row.state}"
+        print(
+            f"frontdesk: not sent yet ({clean_line(reason)}); it stays in the outbox as "
+            f"{item.id}: see `frontdesk outbox`",
+            file=sys.stderr,
+        )
+        code = EXIT_NOT_SENT
+    return code
+
+
+def _kind(item: OutboxItem) -> str:
+    return "handoff note" if item.kind == "handoff" else "reply"
 
 
 def cmd_outbox(ctx: Context) -> int:
