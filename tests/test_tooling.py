@@ -57,7 +57,20 @@ LOWER_MODULES = [
     "mail.sync",
     "mail.send",
     "mail.compose",
+    "mail.customers",
+    "mail.customer_import",
+    "storage.sla",
+    "storage.settings",
+    "storage.replies",
+    "mail.templates",
+    "mail.replies",
+    "mail.demo_replies",
+    "mail.signals",
     "mail.config_file",
+    "mail.handoff",
+    "storage.handoffs",
+    "storage.tags",
+    "mail.keywords",
 ]
 
 

@@ -12,7 +12,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from importlib.metadata import version
 from pathlib import Path
@@ -21,10 +21,16 @@ from typing import Any, NoReturn
 from mail.sanitize import clean_line, clean_text
 from storage.db import Store
 from storage.errors import FrontdeskError
+from storage.models import Status
+from storage.queues import QueueKey, QueueRow, SlaState
 from tui.commands import account as account_commands
 from tui.commands import colleagues as colleague_commands
+from tui.commands import customers as customer_commands
+from tui.commands import handoff as handoff_commands
+from tui.commands import replies as replies_commands
 from tui.commands import reply as reply_commands
 from tui.commands import sync as sync_commands
+from tui.commands import tags as tags_commands
 from tui.context import Context
 
 EXIT_USER_ERROR = 2
@@ -46,6 +52,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, str):
@@ -90,7 +98,9 @@ def cmd_import(ctx: Context) -> int:
     store = ctx.store
     if extra:
         remember_support_addresses(store, extra, "import")
-    ingestor = Ingestor(store, ctx.config.support_addresses() | set(extra), ctx.subject_window())
+    ingestor = Ingestor(
+        store, ctx.config.support_addresses() | set(extra), ctx.subject_window(), ctx.config
+    )
     expected = count_messages(paths)
     show_progress = sys.stderr.isatty()
 
@@ -123,14 +133,31 @@ def _progress_line(done: int, total: int | None, width: int = 30) -> str:
 # -- list, show, search ---------------------------------------------------------------------
 
 
-def cmd_list(ctx: Context) -> int:
-    from storage import conversations
+# `--queue` names: the queue keys, with dashes.
+QUEUE_NAMES = {key.value.replace("_", "-"): key for key in QueueKey}
 
-    rows = conversations.queue(ctx.store, ctx.args.status, ctx.args.limit)
+
+def cmd_list(ctx: Context) -> int:
+    from mail.customers import record_breaches
+    from storage import queues
+
+    store, now = ctx.store, datetime.now(UTC)
+    record_breaches(store, now)
+    queue = QUEUE_NAMES[ctx.args.queue] if ctx.args.queue else QueueKey.ALL
+    # Without --queue, what it always listed: the open conversations.
+    status = ctx.args.status or ("all" if ctx.args.queue else "open")
+    rows = queues.rows(
+        store,
+        queue,
+        me=ctx.config.team.me or "me",
+        now=now,
+        limit=ctx.args.limit,
+        status=None if status == "all" else Status(status),
+    )
     if ctx.args.json:
-        print_json([_conversation_json(c) for c in rows])
+        print_json([_queue_json(row, priority, now) for priority, row in enumerate(rows, 1)])
         return 0
-    print_queue(rows)
+    print_queue(rows, now)
     return 0
 
 
@@ -151,19 +178,49 @@ def _conversation_json(c: Any) -> dict[str, Any]:
     }
 
 
-def print_queue(rows: Sequence[Any]) -> None:
+def _queue_json(row: QueueRow, priority: int, now: datetime) -> dict[str, Any]:
+    """A queue row: the conversation, its customer, and where it stands in the order."""
+    return _conversation_json(row) | {
+        "tier": row.tier,
+        "company": row.company,
+        "plan": row.plan,
+        "trial_ends": row.trial_ends.isoformat() if row.trial_ends else None,
+        "priority": priority,
+        "sla_due_at": row.sla_due_at,
+        "sla_state": row.sla_state(now),
+        "at_risk": row.at_risk,
+        "churn_reasons": list(row.churn_reasons),
+        "sales_signal": row.sales_signal,
+        "sales_score": row.sales_score,
+        "sales_reasons": list(row.sales_reasons),
+        "handed_off_to": row.handed_off_to,
+        "shared_with": row.shared_with,
+    }
+
+
+def _sla_clock(row: QueueRow, now: datetime) -> str:
+    """Time left on the SLA clock; `+` and the time over once breached; blank when not owed."""
+    state = row.sla_state(now)
+    if state == SlaState.NONE or row.sla_due_at is None:
+        return ""
+    if state == SlaState.BREACHED:
+        return "+" + _age(row.sla_due_at, now)
+    return _age(now, row.sla_due_at)
+
+
+def print_queue(rows: Sequence[QueueRow], now: datetime) -> None:
     width = shutil.get_terminal_size((100, 24)).columns
-    now = datetime.now(UTC)
     if not rows:
         print("No conversations.")
         return
-    subject_width = max(20, width - 52)
+    subject_width = max(20, width - 64)
     for c in rows:
-        mark = "●" if c.awaiting_reply else " "
+        mark = "!" if c.at_risk else "●" if c.awaiting_reply else " "
         flag = "!" if c.flagged else " "
         who = c.customer.name or c.customer.addr if c.customer else "(unknown)"
         print(
-            f"{c.id:>6} {mark}{flag} {c.status:<7} {_age(c.last_message_at, now):>4} "
+            f"{c.id:>6} {mark}{flag} {c.status:<7} {c.tier:<7} {_sla_clock(c, now):>5} "
+            f"{_age(c.last_message_at, now):>4} "
             f"{_fit(who, 22):<22} {_fit(c.subject or '(no subject)', subject_width)}"
         )
 
@@ -242,10 +299,11 @@ def cmd_demo(ctx: Context) -> int:
     target = Path(ctx.args.dir).expanduser() if ctx.args.dir else None
     path, report = build_demo_store(target)
     if ctx.args.print or not sys.stdout.isatty():
-        from storage import conversations
+        from storage import queues
 
+        now = datetime.now(UTC)
         with Store.open(path) as store:
-            print_queue(conversations.queue(store, "open", 20))
+            print_queue(queues.rows(store, QueueKey.NEEDS_REPLY, me="", now=now, limit=20), now)
         print(f"\nDemo mailbox: {report.summary()}.")
         print(f"Store: {path}  (try: frontdesk --db {path} list --status all)")
         return 0
@@ -298,13 +356,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_import)
 
-    p = sub.add_parser("list", help="list conversations in queue order")
+    p = sub.add_parser("list", help="list conversations in priority order")
     p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument(
+        "--queue",
+        choices=list(QUEUE_NAMES),
+        metavar="QUEUE",
+        help=f"one queue, in its order: {', '.join(QUEUE_NAMES)}",
+    )
     p.add_argument(
         "--status",
         choices=["open", "pending", "closed", "all"],
-        default="open",
-        help="which conversations (default: open, i.e. waiting on us)",
+        help="which conversations (default: open, i.e. waiting on us; all with --queue)",
     )
     p.add_argument("--limit", type=_positive, metavar="N", help="at most N conversations")
     p.set_defaults(run=cmd_list)
@@ -321,9 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_search)
 
     account_commands.register(sub)
+    customer_commands.register(sub)
     sync_commands.register(sub)
     reply_commands.register(sub)
+    tags_commands.register(sub)
+    replies_commands.register(sub)
     colleague_commands.register(sub)
+    handoff_commands.register(sub)
 
     p = sub.add_parser("reindex", help="re-parse every stored raw message")
     p.set_defaults(run=cmd_reindex)
