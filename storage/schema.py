@@ -386,3 +386,19 @@ def m007_sales_and_handoffs(db: Database) -> None:
             CHECK (kind IN ('reply', 'handoff'));
         """
     )
+
+
+@migrations()
+def m008_report_indexes(db: Database) -> None:
+    db.executescript(
+        """
+        -- The reports walk each conversation's messages in order and only ask who wrote when:
+        -- an index holding that spares reading the rows, bodies and all. It starts with the
+        -- old index's columns, which it replaces.
+        CREATE INDEX messages_timeline ON messages(conversation_id, date, is_ours);
+        DROP INDEX messages_conversation;
+        -- New conversations, and those closed, in a period.
+        CREATE INDEX conversations_first ON conversations(first_message_at);
+        CREATE INDEX conversations_closed ON conversations(closed_at) WHERE closed_at IS NOT NULL;
+        """
+    )

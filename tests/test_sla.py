@@ -18,7 +18,7 @@ from storage import conversations, events, queues, work
 from storage.db import Store
 from storage.models import Status
 from storage.queues import QueueKey, SlaState
-from storage.sla import SlaPolicy, add_business_time
+from storage.sla import SlaPolicy, add_business_time, business_seconds_between
 from tests.conftest import SUPPORT, T0, mail
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,6 +85,46 @@ def test_the_same_moment_is_due_at_different_times_in_different_zones() -> None:
 def test_no_working_days_is_refused() -> None:
     with pytest.raises(ValueError):
         add_business_time(berlin(2026, 11, 23, 9), timedelta(hours=1), NINE_TO_FIVE, (), BERLIN)
+
+
+def test_business_seconds_between_skip_nights_and_the_weekend() -> None:
+    friday_4pm, monday_noon = berlin(2026, 11, 20, 16, 0), berlin(2026, 11, 23, 12, 0)
+    assert business_seconds_between(friday_4pm, monday_noon, NINE_TO_FIVE, WEEKDAYS, BERLIN) == (
+        4 * 3600  # 1 h on Friday, 3 h on Monday
+    )
+    saturday, sunday = berlin(2026, 11, 21, 10, 0), berlin(2026, 11, 22, 18, 0)
+    assert business_seconds_between(saturday, sunday, NINE_TO_FIVE, WEEKDAYS, BERLIN) == 0
+    night, morning = berlin(2026, 11, 24, 19, 0), berlin(2026, 11, 25, 9, 30)
+    assert business_seconds_between(night, morning, NINE_TO_FIVE, WEEKDAYS, BERLIN) == 1800
+    a_full_week = business_seconds_between(
+        berlin(2026, 11, 23, 0, 0), berlin(2026, 11, 30, 0, 0), NINE_TO_FIVE, WEEKDAYS, BERLIN
+    )
+    assert a_full_week == 5 * 8 * 3600
+    # The wrong way round, or no time at all, is no working time.
+    assert business_seconds_between(monday_noon, friday_4pm, NINE_TO_FIVE, WEEKDAYS, BERLIN) == 0
+
+
+def test_business_seconds_between_is_the_inverse_of_add_business_time() -> None:
+    start = berlin(2026, 11, 19, 15, 20)
+    for hours in (0.5, 3, 8, 17, 45):
+        span = timedelta(hours=hours)
+        due = add_business_time(start, span, NINE_TO_FIVE, WEEKDAYS, NEW_YORK)
+        seconds = business_seconds_between(start, due, NINE_TO_FIVE, WEEKDAYS, NEW_YORK)
+        assert seconds == span.total_seconds()
+
+
+def test_business_seconds_between_across_dst() -> None:
+    # Round the clock across Berlin's spring-forward Sunday: the real hours, 23 that day.
+    always = (time(0), time.max)
+    saturday_noon, monday_noon = berlin(2026, 3, 28, 12, 0), berlin(2026, 3, 30, 12, 0)
+    assert business_seconds_between(saturday_noon, monday_noon, always, range(7), BERLIN) == (
+        47 * 3600
+    )
+    # Nine to five on the wall clock both sides of the change: 8 h each working day.
+    friday, tuesday = berlin(2026, 3, 27, 9, 0), berlin(2026, 3, 31, 9, 0)
+    assert business_seconds_between(friday, tuesday, NINE_TO_FIVE, WEEKDAYS, BERLIN) == (
+        2 * 8 * 3600
+    )
 
 
 def policy_of(**sla: object) -> SlaPolicy:
