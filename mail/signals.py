@@ -10,7 +10,7 @@ import functools
 import re
 
 # The stdlib's regex parser: private, untyped, but the only reader of a pattern's structure;
-# if its tree ever changes shape, `_first_letters` answers None: still right, only slower.
+# if its tree ever changes shape, `_heads` answers None: still right, only slower.
 import re._constants as sre  # type: ignore[import-not-found]
 import re._parser as sre_parser  # type: ignore[import-not-found]
 from collections.abc import Iterator, Sequence
@@ -57,8 +57,8 @@ class PhraseMatcher:
     rules are asked in order, on the text as written, which one does: the same hits as one
     case-insensitive alternation, several times faster (case-folding every character of
     every message, and named groups to say which rule matched, cost more than the rare
-    second look). The alternation is also split by the letter a rule can start with, so
-    each word is tried only against the rules that could match it.
+    second look). The alternation is also split by the first two letters a rule can start
+    with, so each word is tried only against the rules that could match it.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -118,80 +118,127 @@ def _bounded(pattern: str) -> str:
 
 
 def _by_first_letter(rules: Sequence[Rule]) -> str:
-    """One alternation per first letter, each keeping the rules' order; rules whose first
-    letter cannot be told go in every one, and alone at the end for any other letter."""
-    firsts = [_first_letters(rule.pattern) for rule in rules]
-    letters = sorted(set().union(*(first for first in firsts if first is not None)))
+    """One alternation per first letter, split again by the second where a rule tells it,
+    each keeping the rules' order; rules whose start cannot be told go in every one, and
+    alone at the end for any other letter.
+
+    The alternations sit in balanced trees of character-class lookaheads, so a word reaches
+    the few rules that could match it after a handful of checks, not one per letter or rule.
+    """
+    heads = [_heads(rule.pattern) for rule in rules]
+    letters = sorted({head[0] for found in heads if found is not None for head in found})
     buckets = []
     for letter in letters:
-        members = [
-            r.pattern for r, f in zip(rules, firsts, strict=True) if f is None or letter in f
-        ]
-        buckets.append(f"(?={re.escape(letter)})(?:{'|'.join(f'(?:{m})' for m in members)})")
-    unknown = [r.pattern for r, f in zip(rules, firsts, strict=True) if f is None]
-    if unknown:
-        buckets.append("|".join(f"(?:{m})" for m in unknown))
-    return "|".join(buckets)
+        seconds = sorted(
+            {h[1] for found in heads if found for h in found if len(h) == 2 and h[0] == letter}
+        )
+        leaves = [(second, _members(rules, heads, (letter, letter + second))) for second in seconds]
+        unsure = _members(rules, heads, (letter,))
+        body = "|".join(filter(None, (_tree(leaves, "."), unsure)))
+        buckets.append((letter, body))
+    unknown = _members(rules, heads, ())
+    return "|".join(filter(None, (_tree(buckets, ""), unknown)))
+
+
+def _members(
+    rules: Sequence[Rule], heads: Sequence[frozenset[str] | None], keys: Sequence[str]
+) -> str:
+    """The rules, in order, whose start is unknown or is one of `keys`."""
+    return "|".join(
+        f"(?:{rule.pattern})"
+        for rule, found in zip(rules, heads, strict=True)
+        if found is None or not found.isdisjoint(keys)
+    )
+
+
+def _tree(leaves: Sequence[tuple[str, str]], skip: str) -> str:
+    """Balanced lookaheads down to each leaf: the character after `skip` picks the branch."""
+    if not leaves:
+        return ""
+    if len(leaves) == 1:
+        char, body = leaves[0]
+        return f"(?={skip}{re.escape(char)})(?:{body})"
+    half = len(leaves) // 2
+    return "|".join(
+        f"(?={skip}[{''.join(re.escape(char) for char, _ in part)}])(?:{_tree(part, skip)})"
+        for part in (leaves[:half], leaves[half:])
+    )
 
 
 def _first_letters(pattern: str) -> frozenset[str] | None:
-    """The lower-cased characters a match of `pattern` can start with; None if unsure.
+    """The lower-cased characters a match of `pattern` can start with; None if unsure."""
+    found = _heads(pattern)
+    return None if found is None else frozenset(head[0] for head in found)
+
+
+HEAD_CHARS = 2
+
+
+def _heads(pattern: str) -> frozenset[str] | None:
+    """The lower-cased first characters (up to `HEAD_CHARS`) a match of `pattern` starts
+    with; a shorter head means any character may follow. None if even the first is unsure.
 
     Read from the stdlib's own parse of the pattern; anything this does not follow
-    (a category, a back-reference, an empty match) answers None, which is always safe.
+    (a category, a back-reference, an empty match) ends the head there, which is always safe.
     """
     try:
         parsed = sre_parser.parse(pattern, re.IGNORECASE)
     except re.error:
         return None
-    found, can_be_empty = _firsts_of_sequence(list(parsed))
-    return None if found is None or can_be_empty else frozenset(found)
+    found = _heads_of_sequence(list(parsed), HEAD_CHARS)
+    return None if found is None or "" in found else frozenset(found)
 
 
-def _firsts_of_sequence(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    letters: set[str] = set()
-    for op, arg in items:
-        found, can_be_empty = _firsts_of_item(op, arg)
-        if found is None:
-            return None, False
-        letters |= found
-        if not can_be_empty:
-            return letters, False
-    return letters, True
-
-
-def _firsts_of_item(op: Any, arg: Any) -> tuple[set[str] | None, bool]:
-    if op is sre.LITERAL:
-        return {chr(arg).lower()}, False
-    if op is sre.IN:
-        letters: set[str] = set()
-        for kind, value in arg:
-            if kind is sre.LITERAL:
-                letters.add(chr(value).lower())
-            elif kind is sre.RANGE:
-                letters |= {chr(code).lower() for code in range(value[0], value[1] + 1)}
-            elif kind is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
-                letters |= set("0123456789")
-            else:
-                return None, False
-        return letters, False
+def _heads_of_sequence(items: list[tuple[Any, Any]], depth: int) -> set[str] | None:
+    if depth == 0 or not items:
+        return {""}
+    (op, arg), rest = items[0], items[1:]
+    if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+        return _heads_of_sequence(rest, depth)  # looks, consumes nothing: the next item decides
     if op is sre.SUBPATTERN:
-        return _firsts_of_sequence(list(arg[3]))
+        return _heads_of_sequence(list(arg[3]) + rest, depth)
     if op is sre.BRANCH:
-        letters, any_empty = set(), False
+        found: set[str] = set()
         for alternative in arg[1]:
-            found, can_be_empty = _firsts_of_sequence(list(alternative))
-            if found is None:
-                return None, False
-            letters |= found
-            any_empty = any_empty or can_be_empty
-        return letters, any_empty
+            heads = _heads_of_sequence(list(alternative) + rest, depth)
+            if heads is None:
+                return None
+            found |= heads
+        return found
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
-        found, can_be_empty = _firsts_of_sequence(list(arg[2]))
-        return found, arg[0] == 0 or can_be_empty
-    if op in (sre.ASSERT, sre.ASSERT_NOT):
-        return set(), True  # looks, consumes nothing: the next item decides
-    return None, False
+        low, high, item = arg
+        if item.getwidth()[0] == 0:
+            return None  # an item that can match nothing could loop here
+        again = [(op, (max(low - 1, 0), high - 1, item))] if high > 1 else []
+        repeated = _heads_of_sequence(list(item) + again + rest, depth)
+        skipped = _heads_of_sequence(rest, depth) if low == 0 else set()
+        return None if repeated is None or skipped is None else repeated | skipped
+    chars = _chars(op, arg)
+    if chars is None:
+        return {""}
+    tails = _heads_of_sequence(rest, depth - 1)
+    if tails is None:
+        return {""}
+    return {char + tail for char in chars for tail in tails}
+
+
+def _chars(op: Any, arg: Any) -> set[str] | None:
+    """The lower-cased characters one item matches; None if it is not one of a known few."""
+    if op is sre.LITERAL:
+        return {chr(arg).lower()}
+    if op is not sre.IN:
+        return None
+    chars: set[str] = set()
+    for kind, value in arg:
+        if kind is sre.LITERAL:
+            chars.add(chr(value).lower())
+        elif kind is sre.RANGE and value[1] - value[0] < 128:
+            chars |= {chr(code).lower() for code in range(value[0], value[1] + 1)}
+        elif kind is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
+            chars |= set("0123456789")
+        else:
+            return None
+    return chars
 
 
 def _unique(words: Sequence[str]) -> tuple[str, ...]:
@@ -372,6 +419,19 @@ def _extra_churn_matcher(extra: tuple[str, ...]) -> PhraseMatcher:
 
 # ---- Sales signals ------------------------------------------------------------------------
 
+# Who a plan would be for: the nouns customers use for their organisation.
+_ORG = (
+    r"(?:agenc(?:y|ies)|compan(?:y|ies)|teams?|studios?|firms?|orgs?|organi[sz]ations?"
+    r"|schools?|universit(?:y|ies)|colleges?|start-?ups?|non-?profits?|charit(?:y|ies)|ngos?"
+    r"|freelancers?|consultanc(?:y|ies)|departments?|businesses|enterprises|groups?|clinics?"
+    r"|hospitals?|practices?|librar(?:y|ies)|students?|teachers?|educators?|classrooms?"
+    r"|public\s+sector|government|municipalit(?:y|ies)|families|individuals)"
+)
+# A head count as customers write it: "40 users", "15 user", "120 staff", "25-person".
+_HEADCOUNT = (
+    r"\d[\d,]*\+?(?:\s+|\s*-\s*)(?:seats?|licen[cs]es?|users?|people|persons?|peoples|staff"
+    r"|employees|members|colleagues|accounts)"
+)
 _TYPO_PLAN = r"(?:plans?|tiers?|subscriptions?|subscribtions?|packages?|editions?|pricing)"
 # Plan names in common use; the ambiguous ones ("team", "business") count only capitalized
 # or when "plan", "and", "vs"... follows.
@@ -385,25 +445,46 @@ _UPGRADE_TARGET = (
     r"|(?:team|teams|business|pro|plus|growth|scale)(?=\s+plan\b)|(?:a\s+)?paid|annual|yearly)"
 )
 _UPGRADE_VERB = r"(?:upgrad|upgard|upgrd|uprad|updgrad)(?:e|es|ing)"
+# Identity providers: logging in "through Okta" or provisioning "from Entra" is SSO or SCIM.
+_IDENTITY_PROVIDER = (
+    r"okta|(?:microsoft\s+)?entra(?:\s+id)?|azure\s+(?:ad|active\s+directory)|onelogin|jumpcloud"
+    r"|ping\s?(?:identity|federate|one)|adfs|keycloak"
+)
 BUILT_IN_PAID_FEATURES = (
     r"sso",
     r"single[\s-]?sign[\s-]?on",
     r"saml",
     r"scim",
-    r"audit[\s-]?(?:logs?|trail)",
-    r"uptime\s+(?:sla|guarantees?)",
+    r"(?:user\s+|automatic\s+|auto[\s-]?)?(?:de)?provisioning",
+    r"audit[\s-]?(?:logs?|trail|history)",
+    r"(?:uptime|availability)\s+(?:sla|guarantees?|commitments?)",
+    r"guaranteed\s+(?:uptime|availability|response\s+times?)",
     r"sla",
+    r"service[\s-]level\s+agreements?",
     r"on[\s-]?prem(?:ise|ises)?",
     r"self[\s-]?hosted",
     r"self[\s-]?host(?:ing)?",
-    r"data\s+residency",
-    r"priority\s+support",
-    r"dedicated\s+(?:account\s+manager|support|csm|success\s+manager)",
+    r"self[\s-]?managed",
+    r"private\s+cloud",
+    r"single[\s-]tenan(?:t|cy)",
+    r"dedicated\s+(?:instance|server|servers|hosting|environment)",
+    r"(?:our|its)\s+own\s+(?:servers?|infrastructure|data\s?cent(?:er|re)s?|cloud|hardware)",
+    r"data\s+(?:residency|localization|localisation)",
+    r"(?:eu|european|german|uk|us|canadian|australian)\s+(?:data\s+)?(?:hosting|data\s?cent(?:er|re)s?)",
+    r"(?:priority|premium|24/7|phone)\s+support",
+    r"dedicated\s+(?:account\s+manager|support|csm|success\s+manager|contact)",
+    r"(?:account|customer\s+success)\s+manager",
+    r"(?:faster|guaranteed)\s+response\s+times?",
     r"custom\s+roles",
-    r"advanced\s+permissions",
+    r"(?:advanced|granular|fine[\s-]grained)\s+permissions",
     r"ldap",
     r"active\s+directory",
     r"hipaa",
+    r"ip\s+(?:allow[\s-]?list\w*|white[\s-]?list\w*|restrictions?|whitelisting)",
+    r"(?:enforced|mandatory|enforce|enforcing|required)\s+(?:2fa|two[\s-]factor|mfa)",
+    r"(?:customer[\s-]managed|own)\s+(?:encryption\s+)?keys|byok",
+    r"(?:data\s+)?retention\s+polic(?:y|ies)",
+    _IDENTITY_PROVIDER,
     r"guests?(?:\s+(?:access|users))?",
     r"(?:api|rate)\s+limits?",
 )
@@ -431,6 +512,34 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         Rule("plan fit", rf"(?:do|would|will|should)\s+(?:we|i)\s+need\s+(?:the\s+)?{_NAMED_PLAN}"),
         Rule("plan fit", rf"is\s+(?:the\s+)?{_NAMED_PLAN}\s+(?:plan\s+)?(?:enough|sufficient)"),
         Rule("plan fit", r"recommend\s+(?:a|the|which)\s+(?:plan|tier|package)"),
+        Rule(
+            "plan fit",
+            r"(?:what|which|anything)\s+(?:would|do|should|could|can|will)\s+you\s+(?:recommend"
+            rf"|suggest|advi[sc]e|propose){_SAME_SENTENCE}{{0,40}}?(?:{_ORG}|sign\s+up|go\s+with"
+            r"|pick|choose|start\s+with|buy|purchase|subscribe|us\b|me\b)",
+        ),
+        Rule(
+            "plan fit",
+            r"(?:is\s+there|are\s+there|do\s+you\s+have|have\s+you\s+got|do\s+you\s+offer)\s+(?:a|an"
+            r"|any)\s+(?:special\s+|dedicated\s+|separate\s+)?(?:plans?|tiers?|packages?|offers?"
+            rf"|editions?|options?|licen[cs]es?)\s+(?:for|aimed\s+at|suited\s+to)\s+(?:\w+\s+)?{_ORG}",
+        ),
+        Rule(
+            "plan fit",
+            r"(?:plan|tier|package|option|subscription|edition)\s+(?:that|which)\s+(?:would\s+)?"
+            r"(?:covers?|fits?|suits?|matches|works?\s+(?:best\s+)?for|makes\s+sense)",
+        ),
+        Rule(
+            "plan fit",
+            r"what\s+do\s+(?:other|most|similar)\s+(?:\w+\s+){1,2}?(?:usually\s+|typically\s+"
+            r"|normally\s+)?(?:go\s+with|pick|choose|buy|take|sign\s+up\s+for)",
+        ),
+        Rule(
+            "plan fit",
+            rf"{_NAMED_PLAN}\s+(?:plan\s+)?(?:or|vs\.?|versus)\s+(?:the\s+)?{_NAMED_PLAN}"
+            r"(?:\s+plan)?\s+for(?=\s+(?:a|an|our|my|us|me|\d))",
+            0.8,
+        ),
         # upgrade or buy
         Rule(
             "upgrade",
@@ -461,7 +570,51 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             r"add(?:ing)?\s+(?:\d+|some|a\s+few|more)\s+(?:more\s+|extra\s+|additional\s+)?"
             r"(?:seats?|licen[cs]es?|users?)\s+(?:to|on)\s+(?:our|my|the)",
         ),
+        Rule(
+            "upgrade",
+            r"(?:add|adding|get|buy|purchase|order|need|want)\s+(?:\d+|a\s+few|some|another|an?)"
+            r"\s+(?:more|extra|additional)\s+(?:seats?|licen[cs]es?|users?|people)",
+        ),
+        Rule(
+            "upgrade",
+            r"(?:buy|purchas(?:e|ing)|order(?:ing)?|get(?:ting)?)\s+(?:\w+\s+){0,2}?\d[\d,]*\s+"
+            r"(?:more\s+|extra\s+)?(?:\w+\s+)?(?:seats|licen[cs]es|subscriptions)",
+        ),
         Rule("upgrade", r"(?:bigger|higher|larger|next|upper)\s+(?:plan|tier|package)"),
+        Rule(
+            "upgrade",
+            r"(?:bump|move|step|go|level|scale|trade)\s+(?:\w+\s+){0,2}?up\s+to\s+(?:the\s+)?"
+            rf"{_UPGRADE_TARGET}",
+        ),
+        Rule(
+            "upgrade",
+            r"(?:take|buy|go\s+for|go\s+with|sign\s+up\s+for|subscribe\s+to|opt\s+for|start\s+on"
+            rf"|keep\s+going\s+on|stay\s+on|continue\s+on|convert\s+to)\s+(?:the\s+|a\s+)?"
+            rf"{_UPGRADE_TARGET}",
+        ),
+        Rule("upgrade", rf"(?:go|going|move|moving)\s+beyond\s+(?:the\s+)?{_NAMED_PLAN}"),
+        Rule(
+            "upgrade",
+            r"go(?:ing)?\s+(?:annual|yearly)|(?:switch|move|change|convert)\s+(?:\w+\s+){0,3}?to\s+"
+            r"(?:an?\s+)?(?:annual|yearly)\s+(?:billing|payment|plan|subscription|contract)",
+        ),
+        Rule(
+            "upgrade",
+            r"(?:convert|continue|keep\s+(?:going|using\s+(?:it|\w+)))\s+(?:\w+\s+){0,2}?(?:after"
+            r"|once|when)\s+(?:the\s+|our\s+|my\s+)?trial|(?:trial\s+(?:ends|expires|is\s+over"
+            r"|runs\s+out)|end\s+of\s+(?:the\s+|our\s+)?trial)(?=\s+(?:\w+\s+){0,12}?(?:keep|continue"
+            r"|convert|stay|buy|purchase|pay|subscribe))",
+            0.7,
+        ),
+        Rule("upgrade", r"how\s+(?:do|can|could|should)\s+(?:we|i)\s+(?:convert|subscribe)", 0.5),
+        Rule(
+            "growth",
+            r"(?:growing|grow|expanding|expand|scaling|scale|hiring)\s+(?:\w+\s+){0,3}?(?:to|beyond"
+            r"|past)\s+(?:more\s+than\s+|over\s+|about\s+|around\s+|~\s?)?\d+"
+            r"|(?:roll(?:ing)?\s+(?:it\s+)?out|extend(?:ing)?\s+it)\s+to\s+(?:the\s+)?(?:whole"
+            r"|entire|all|other)",
+            0.5,
+        ),
         Rule(
             "upgrade",
             rf"(?:switch|move|change|put)\s+(?:us\s+|the\s+workspace\s+|our\s+\w+\s+)?"
@@ -470,7 +623,8 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         # cost and quotes
         Rule(
             "quote",
-            r"how\s+much\s+(?:would|will|does|do|is|it|for|are|per|\d|\w+\s+(?:cost|costs))",
+            r"how\s+much\s+(?:would|will|does|do|is|it|for|are|per|\d|\w+\s+(?:cost|costs))"
+            r"|how\s+much\s+(?:extra|more)\s+(?:is|are|does|do|would|will|per|for|to)\b",
         ),
         Rule(
             "quote",
@@ -503,13 +657,60 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             rf"{_SAME_SENTENCE}{{0,40}}?(?:annual|yearly|plan|licen[cs]e|\d+\s+(?:users|seats))",
             show=r"pay\s+(?:by|via|with)\s+(?:invoice|bank\s+transfer|wire|purchase\s+order|po)",
         ),
-        Rule("seats", r"\d[\d,]*\s+(?:seats|licen[cs]es|users|people|persons?|peoples)", 0.4),
+        Rule(
+            "quote",
+            r"(?:cost|costs|price|prices|prize|pricing|total|fee|fees|rate|rates|quote|offer)\s+"
+            rf"(?:\w+\s+){{0,3}}?for\s+(?:approx\.?\s+|about\s+|around\s+|roughly\s+|~\s?|up\s+to\s+"
+            rf"|the\s+)?{_HEADCOUNT}",
+        ),
+        Rule(
+            "quote",
+            r"what\s+(?:the\s+)?(?:\w+\s+)?(?:total|cost|price|bill)\s+(?:would|will)\s+be"
+            r"|what\s+(?:is|would\s+be|will\s+be|['’]s)\s+the\s+(?:\w+\s+)?(?:cost|price|prize"
+            r"|pricing)\s+(?:of|for)",
+        ),
+        Rule(
+            "quote",
+            r"put\s+a\s+(?:number|price|figure)\s+on|ballpark|rough\s+(?:figure|estimate|number"
+            r"|idea\s+of\s+(?:the\s+)?(?:cost|price))|pro[\s-]?forma",
+        ),
+        Rule(
+            "quote",
+            r"(?:special|reduced|discounted|preferential|custom|volume|enterprise)\s+(?:pricing"
+            r"|prices?|rates?|terms|discounts?)|(?:discounts?|pricing|prices?|rates?|deals?)\s+for\s+"
+            rf"(?:\w+\s+)?{_ORG}",
+        ),
+        Rule(
+            "quote",
+            r"discounts?\s+(?:\w+\s+){0,3}?(?:commit\w*|contracts?|prepay\w*|upfront|up\s+front"
+            r"|multi-?year|\d+[\s-]years?|(?:two|three)[\s-]years?|annual|yearly|longer\s+term)"
+            r"|(?:chance|possibility|possible)\s+(?:of|for|to\s+get)\s+(?:a\s+|any\s+)?discount",
+        ),
+        Rule(
+            "quote",
+            r"(?:can|could|may)\s+(?:we|i)\s+pay\s+(?:\w+\s+)?(?:yearly|annually|per\s+year"
+            r"|once\s+a\s+year|upfront|up\s+front|in\s+advance|for\s+(?:a|the|one|two|\d+)\s+years?)",
+        ),
+        Rule(
+            "quote",
+            r"(?:is\s+(?:it|that)|would\s+(?:it|that)\s+be)\s+(?:an?\s+)?"
+            r"(?:cheaper|extra|add[\s-]?on|paid\s+add[\s-]?on)|(?:extra|additional)\s+(?:cost|charge"
+            r"|fee)",
+            0.7,
+        ),
+        Rule(
+            "quote",
+            r"(?:count|counted)\s+as\s+(?:an?\s+)?(?:paid|billable|full)\s+(?:seats?|users?|members?"
+            r"|licen[cs]es?)|count\s+(?:towards?|against)\s+(?:the\s+|our\s+)?(?:seat|user"
+            r"|licen[cs]e)\s+(?:limit|count)",
+        ),
+        Rule("seats", _HEADCOUNT, 0.4),
         Rule("billing period", r"(?:annual|yearly|per\s+year|a\s+year|pay\s+once\s+a\s+year)", 0.3),
         # "do you offer X" where X is a paid capability
         Rule(
             "paid feature",
             rf"(?:do|does|can|could|will|is|are)\s+(?:\w+\s+){{1,2}}?(?:support|supprot|suport"
-            rf"|offer|have|provide|include|integrate|allow|work)s?\b{_SAME_SENTENCE}{{0,50}}?"
+            rf"|offer|have|provide|include|integrate|allow|work|come|ship)s?\b{_SAME_SENTENCE}{{0,50}}?"
             rf"(?<!\w)(?:{paid})",
             show=paid,
         ),
@@ -522,14 +723,45 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "paid feature",
-            rf"(?:{paid}){_SAME_SENTENCE}{{0,40}}?(?:available|included|possible|an\s+option)"
-            rf"\s+(?:on|in|for|with)",
+            rf"(?:{paid}){_SAME_SENTENCE}{{0,40}}?(?:available|included|possible|an\s+option"
+            r"|supported|an\s+add[\s-]?on)(?:\s+(?:on|in|for|with|or)\b|\s*[?,])",
             show=paid,
+        ),
+        Rule(
+            "paid feature",
+            rf"what\s+(?:does\s+it|would\s+it|will\s+it)\s+take\s+to\s+(?:get|have|use|enable"
+            rf"|unlock){_SAME_SENTENCE}{{0,30}}?(?<!\w)(?:{paid})",
+            show=paid,
+        ),
+        Rule(
+            "paid feature",
+            r"(?:log\s?ins?|logins|logging\s+in|sign[\s-]?ins?|signing\s+in|authenticat\w+|users?"
+            r"|accounts?)\s+(?:\w+\s+){0,5}?(?:through|via|with|from|using|against|in)\s+(?:our\s+"
+            rf"|the\s+|their\s+)?(?:\w+\s+)?(?:{_IDENTITY_PROVIDER})",
+            show=_IDENTITY_PROVIDER,
+        ),
+        # A feature question with a mild verb ("can admins export the audit log") is as often a
+        # how-to, so it needs more evidence; "how can I see" and "where can I" are how-tos.
+        Rule(
+            "paid feature",
+            r"(?<!how\s)(?<!where\s)(?:can|could|do|does)\s+(?:\w+\s+){1,2}?(?:see|view|export"
+            r"|get|use|set\s+up|enable|turn\s+on|configure|restrict|enforce|limit)\b"
+            rf"{_SAME_SENTENCE}{{0,40}}?(?<!\w)(?:{paid})",
+            0.6,
+            show=paid,
+        ),
+        Rule(
+            "requirement",
+            r"(?:it['’]?s|is|as)\s+a\s+(?:hard\s+|strict\s+|legal\s+|regulatory\s+|firm\s+)?"
+            r"requirement|requirement\s+(?:from|of|for)\s+(?:our|the)|(?:compliance|legal|audit"
+            r"|regulatory|infosec)\s+(?:team|officer|department|requirements?|reasons)",
+            0.5,
         ),
         # differences between plans
         Rule(
             "plan difference",
-            rf"(?:difference|diffrence|differnce|diference|differences|diff)\s+between\s+(?:the\s+)?"
+            r"(?:difference|diffrence|differnce|diference|differences|diff)\s+(?:betw?e+n"
+            rf"|beetw?e+n)\s+(?:the\s+)?"
             rf"(?:\w+\s+){{0,3}}?(?:{_NAMED_PLAN}|{_TYPO_PLAN}|tiers?)",
         ),
         Rule(
@@ -541,6 +773,21 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             "plan difference",
             rf"(?:includ(?:ed|es?)\s+in|part\s+of|only\s+(?:in|on|for|with))\s+(?:the\s+)?"
             rf"(?:{_NAMED_PLAN}|paid|higher|premium)",
+        ),
+        Rule(
+            "plan difference",
+            r"only\s+(?:on\s+|in\s+|for\s+)?(?:the\s+)?(?:paid|higher|premium|bigger|more\s+expensive"
+            r"|top|upper)\s+(?:ones|plans?|tiers?|versions?|editions?)|(?:includ(?:ed|es?)|available)"
+            r"\s+(?:on|in|with)\s+(?:every|all|each|any)\s+(?:plans?|tiers?|editions?)"
+            rf"|available\s+(?:on|in|with)\s+(?:the\s+)?(?:{_NAMED_PLAN}|paid|higher|premium)",
+        ),
+        Rule(
+            "plan difference",
+            r"(?:do|does|are|is)\s+(?:all|every|each|any)\s+(?:(?:of\s+)?(?:the|your)\s+)?(?:plans?"
+            r"|tiers?|editions?|packages?)\s+(?:come\s+with|include|have|get|support|offer|allow)"
+            r"|(?:which|what)\s+(?:of\s+(?:the|your)\s+)?(?:plans?|tiers?|editions?|packages?"
+            r"|versions?|subscriptions?)\s+(?:have|has|include|includes|come\s+with|offers?"
+            r"|supports?|gives?|get|unlocks?|allows?)\b",
         ),
         Rule(
             "plan difference",
@@ -561,8 +808,8 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         Rule("competitor", r"(?:pick|choose|chose|use|prefer)\s+(?:you|\w+)\s+over\s+\w+"),
         Rule(
             "competitor",
-            rf"(?:switch(?:ing)?|migrat(?:e|ing|ion)|import(?:ing)?|mov(?:e|ing)|bring(?:ing)?)"
-            rf"\s+(?:\w+\s+){{0,3}}?(?:over\s+)?from\s+(?:{rival})",
+            rf"(?:switch(?:ing)?|migrat(?:e|ing|ion)|import(?:ing)?|mov(?:e|ing)|bring(?:ing)?"
+            rf"|com(?:e|ing))\s+(?:\w+\s+){{0,3}}?(?:over\s+)?from\s+(?:{rival})",
         ),
         Rule("competitor", rf"(?:{rival})\s+import(?:er|s)?"),
         Rule(
@@ -579,6 +826,25 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         Rule("competitor", rf"outgr(?:ew|own|owing)\s+(?:{rival})"),
         Rule("competitor", r"look(?:ing)?\s+at\s+(?:you|your\s+\w+)\s+and"),
         Rule("competitor", r"evaluat(?:e|ing)\s+(?:\w+\s+)?(?:vs\.?|versus|and|against)\s+\w+"),
+        Rule(
+            "competitor",
+            r"(?:evaluat\w+|trial(?:l)?ing|testing|comparing|shortlist\w*|looking\s+at|considering"
+            r"|assessing|reviewing)\s+(?:a\s+few|several|some|different|multiple|other|\d+|two"
+            r"|three|four|five)\s+(?:\w+\s+)?(?:tools|options|vendors|products|solutions|apps"
+            r"|platforms|candidates|providers)",
+        ),
+        Rule(
+            "competitor",
+            rf"(?:you|your\s+\w+)\s+(?:alongside|against|next\s+to|side\s+by\s+side\s+with)\s+(?:{rival})"
+            rf"|(?:step\s+up|improvement|better|upgrade)\s+(?:from|over|than|on|compared\s+to)\s+"
+            rf"(?:{rival})",
+        ),
+        Rule(
+            "competitor",
+            r"(?:why|what)\s+(?:should|would)\s+(?:we|i)\s+(?:choose|pick|go\s+with|switch\s+to"
+            r"|prefer|use)\s+(?:you|\w+)|what\s+makes\s+(?:you|your\s+\w+|\w+)\s+(?:different"
+            r"|better|stand\s+out|unique)",
+        ),
         # "why can't I X" where X is paid
         Rule(
             "why can't",
@@ -588,8 +854,9 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "why can't",
-            rf"{_WHY}\s+(?:is|are|i|we)?\s*(?:\w+\s+){{0,5}}?(?:not\s+available|unavailable|locked"
-            r"|disabled|greyed\s+out|grayed\s+out|(?:a\s+)?limit(?:ed)?)",
+            rf"{_WHY}\s+(?:is|are|i|we)?\s*(?:[\w'’]+\s+){{0,5}}?(?:not\s+available|unavailable"
+            r"|locked|disabled|greyed\s+out|grayed\s+out|(?:a\s+)?limit(?:ed)?|blocked\s+at"
+            r"|capped|restricted\s+to)",
         ),
         Rule(
             "why can't",
@@ -597,6 +864,19 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             0.5,
         ),
         Rule("why can't", r"is\s+there\s+a\s+(?:limit|cap|maximum|max)", 0.5),
+        Rule(
+            "why can't",
+            r"(?:how\s+(?:do|can|could)\s+(?:i|we)|want\s+to|way\s+to|need\s+to|like\s+to)\s+unlock"
+            r"(?!\s+(?:(?:my|our|the|his|her|their|a|this|that)\s+)?(?:account|user|profile|login"
+            r"|password|card|board|list|phone|screen|door|computer|laptop))",
+        ),
+        Rule(
+            "why can't",
+            r"(?:won['’]?t|doesn['’]?t|does\s+not|will\s+not|wouldn['’]?t)\s+let\s+(?:me|us)\s+"
+            r"(?:\w+\s+){0,2}?(?:more\s+than|an?\s+\d+(?:st|nd|rd|th)|another|any\s+more"
+            r"|additional|over)",
+            0.6,
+        ),
         Rule(
             "paid limit",
             r"(?:more\s+than|more\s+then|over|beyond|only|max(?:imum)?\s+(?:of\s+)?)\s+\d+\s+"
@@ -614,7 +894,20 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             r"(?:upgrade|pay|paid\s+plan)\s+to\s+(?:unlock|use|get|access|enable)"
             r"|only\s+(?:for|on|in)\s+paid",
         ),
-        Rule("paid limit", r"(?:greyed|grayed)\s+out|is\s+locked|are\s+locked", 0.5),
+        Rule(
+            "paid limit",
+            r"(?:greyed|grayed)\s+out|is\s+locked|are\s+locked|padlock|lock\s+icon|(?:blocked"
+            r"|capped|limited|restricted|stuck|maxed\s+out)\s+(?:at|to)\s+\d+\s+(?:\w+\s+)?"
+            r"(?:boards|members|users|projects|seats|automations|guests|workspaces|people)"
+            r"|(?:get|have|buy|add)\s+more\s+(?:boards|projects|seats|users|guests|automations"
+            r"|storage|space|workspaces)|to\s+get\s+more\s*\?",
+            0.5,
+        ),
+        Rule(
+            "paid limit",
+            r"not\s+(?:included|available|part\s+of|supported)\s+(?:in|on|with|for)\s+(?:your|my"
+            r"|our|the|this)\s+(?:current\s+)?(?:plan|tier|subscription|edition)",
+        ),
         # procurement, security review, enterprise
         Rule(
             "procurement",
@@ -622,13 +915,27 @@ def _sales_rules(paid: str, rival: str) -> tuple[Rule, ...]:
             r"|registration|risk|assessment|forms?|questionnaire|setup)|supplier\s+(?:onboarding"
             r"|registration|forms?)|as\s+a\s+(?:supplier|vendor)|security\s+(?:questionnaire"
             r"|review|assessment|policy)|soc\s?-?\s?2|iso\s?27001|pen(?:etration)?\s?-?tests?"
-            r"|dpa|msa|w-?9|tender|rfp|rfq|data\s+processing\s+agreement|gdpr\s+compliant",
+            r"|(?:dpa|msa|nda|baa)s?|w-?9|tender|rfp|rfq|data\s+processing\s+agreements?"
+            r"|gdpr\s+complian\w+|hipaa\s+complian\w+|business\s+associate\s+agreements?"
+            r"|questionnaires?|ciso|security\s+(?:architecture|documentation|docs|whitepaper"
+            r"|white\s+paper|overview|practices|posture|controls|certifications?)|trust\s+cent(?:er|re)"
+            r"|sub-?processors?|vpat|fedramp|pci[\s-]?dss|iso\s?27\d\d\d?|cyber\s+essentials",
         ),
         Rule(
             "procurement",
             r"talk\s+(?:to|with)\s+(?:sales|someone\s+(?:from|in)\s+sales)|(?:someone|contact"
             r"|call)\s+(?:from|in|with)\s+(?:your\s+)?sales|sales\s+(?:team|rep|call|contact)"
             r"|enterprise\s+(?:rollout|deal|agreement|contract|licen[cs]e|pricing|quote)",
+        ),
+        Rule(
+            "procurement",
+            r"(?:book|schedule|arrange|get|see|request|like|want|have|set\s+up|organi[sz]e|need)"
+            r"\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:demo|demonstration|walk-?through|product\s+tour)\b",
+        ),
+        Rule(
+            "upgrade",
+            r"proceed\s+with\s+(?:the\s+|our\s+|a\s+)?(?:purchase|order|contract|rollout|deal"
+            r"|subscription)|before\s+(?:we|i)\s+(?:can\s+)?(?:buy|purchase|sign|commit)",
         ),
     )
 

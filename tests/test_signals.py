@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from mail.config import ConfigError, SalesConfig, parse_config
-from mail.signals import SalesRules, SalesSignal, churn_reasons, sales_signal
+from mail.signals import (
+    AGAINST_RULES,
+    CHURN_RULES,
+    DEFAULT,
+    PhraseMatcher,
+    Rule,
+    SalesRules,
+    SalesSignal,
+    _bounded,
+    _heads,
+    churn_reasons,
+    sales_signal,
+)
 
-LABELED = Path(__file__).parent / "data" / "sales_signals.jsonl"
+DATA = Path(__file__).parent / "data"
+LABELED = DATA / "sales_signals.jsonl"
+# Written after the rules; the second one by imagining customers before reading the rules'
+# pattern lists. Both were then used to widen the rules, so their figures are now floors.
+HOLDOUTS = [
+    ("sales_signals_holdout.jsonl", 0.95, 0.95),
+    ("sales_signals_holdout2.jsonl", 0.95, 0.95),
+]
 
 CHURN = [
     ("Please cancel our subscription at the end of the month.", "cancel our subscription"),
@@ -173,9 +193,24 @@ def test_nothing_found_is_an_empty_signal() -> None:
     assert sales_signal("Thanks, the new timeline is fantastic!") == SalesSignal(False, 0.0, ())
 
 
-def _labeled() -> list[dict[str, object]]:
-    lines = LABELED.read_text(encoding="utf-8").splitlines()
+def _labeled(path: Path = LABELED) -> list[dict[str, object]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def _precision_recall(rows: list[dict[str, object]]) -> tuple[float, float, str]:
+    wrong = []
+    true_positives = false_positives = false_negatives = 0
+    for row in rows:
+        found = sales_signal(str(row["text"])).is_signal
+        true_positives += found and bool(row["sales"])
+        false_positives += found and not row["sales"]
+        false_negatives += not found and bool(row["sales"])
+        if found != row["sales"]:
+            wrong.append(f"{row['kind']}: {row['text']!r}")
+    precision = true_positives / ((true_positives + false_positives) or 1)
+    recall = true_positives / ((true_positives + false_negatives) or 1)
+    return precision, recall, "\n".join(wrong)
 
 
 def test_the_labeled_set_is_what_the_issue_asks_for() -> None:
@@ -191,21 +226,63 @@ def test_the_labeled_set_is_what_the_issue_asks_for() -> None:
 
 
 def test_precision_and_recall_on_the_labeled_set() -> None:
-    rows = _labeled()
-    wrong = []
-    true_positives = false_positives = false_negatives = 0
-    for row in rows:
-        found = sales_signal(str(row["text"])).is_signal
-        true_positives += found and bool(row["sales"])
-        false_positives += found and not row["sales"]
-        false_negatives += not found and bool(row["sales"])
-        if found != row["sales"]:
-            wrong.append(f"{row['kind']}: {row['text']!r}")
-    precision = true_positives / (true_positives + false_positives)
-    recall = true_positives / (true_positives + false_negatives)
-    shown = "\n".join(wrong)
+    precision, recall, shown = _precision_recall(_labeled())
     assert precision >= 0.85, f"precision {precision:.3f}; misclassified:\n{shown}"
     assert recall >= 0.85, f"recall {recall:.3f}; misclassified:\n{shown}"
+
+
+@pytest.mark.parametrize(("name", "least_precision", "least_recall"), HOLDOUTS)
+def test_precision_and_recall_on_the_held_out_sets(
+    name: str, least_precision: float, least_recall: float
+) -> None:
+    precision, recall, shown = _precision_recall(_labeled(DATA / name))
+    assert precision >= least_precision, f"precision {precision:.3f}; misclassified:\n{shown}"
+    assert recall >= least_recall, f"recall {recall:.3f}; misclassified:\n{shown}"
+
+
+def test_the_second_held_out_set_is_varied_and_hard() -> None:
+    rows = _labeled(DATA / "sales_signals_holdout2.jsonl")
+    assert len(rows) >= 80
+    assert sum(1 for r in rows if r["sales"]) >= 40
+    assert sum(1 for r in rows if r["kind"] in ("billing", "churn", "bug", "howto")) >= 40
+    assert sum(1 for r in rows if str(r["text"]).count("\n") >= 9) >= 5
+    texts = [str(r["text"]) for r in rows]
+    assert len(set(texts)) == len(texts)
+    assert not set(texts) & {str(r["text"]) for r in _labeled()}
+
+
+def _one_alternation_hits(rules: tuple[Rule, ...], text: str) -> list[tuple[str, int, int]]:
+    """What a single case-insensitive alternation of the rules finds: the reference."""
+    together = re.compile(_bounded("|".join(f"(?:{rule.pattern})" for rule in rules)), re.I)
+    each = [re.compile(_bounded(rule.pattern), re.IGNORECASE) for rule in rules]
+    found = []
+    for match in together.finditer(text):
+        index = next(i for i, one in enumerate(each) if one.match(text, match.start()))
+        found.append((rules[index].label, match.start(), match.end()))
+    return found
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [DEFAULT.matcher.rules, AGAINST_RULES, CHURN_RULES],
+    ids=["sales", "against", "churn"],
+)
+def test_the_split_scan_finds_what_one_alternation_finds(rules: tuple[Rule, ...]) -> None:
+    texts = [str(r["text"]) for r in _labeled()]
+    texts += [str(r["text"]) for name, _, _ in HOLDOUTS for r in _labeled(DATA / name)]
+    texts += ["WHICH PLAN İs right? ﬁne: Upgrade to Business", "Y can't we use SSO?!", ""]
+    matcher = PhraseMatcher(rules)
+    for text in texts:
+        found = [(hit.rule.label, hit.start, hit.end) for hit in matcher.hits(text)]
+        assert found == _one_alternation_hits(rules, text), text
+
+
+def test_heads_are_the_first_two_letters_a_rule_can_start_with() -> None:
+    assert _heads(r"(?:which|what)\s+plan") == frozenset({"wh"})
+    assert _heads(r"a\s+year|annual") == frozenset({"a", "an"})  # "a" then a space: any second char
+    assert _heads(r"(?-i:Team)|\d\s+seats") == frozenset({"te", *"0123456789"})
+    assert _heads(r"(?:\w+\s+)?plan") is None  # a word of any letter first
+    assert _heads(r"(?:x?)*y") is None  # a loop that can match nothing is not followed
 
 
 def test_churn_examples_in_the_labeled_set_feed_the_churn_detector() -> None:
