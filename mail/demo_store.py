@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mail import demo, demo_replies
-from mail.config import AccountConfig, Config, SendConfig, TeamConfig
+from mail.config import AccountConfig, ColleagueConfig, Config, SendConfig, TeamConfig
 from mail.customer_import import CustomerRow, apply_rows
 from mail.ingest import Ingestor, IngestReport, RawMail
 from storage import conversations
@@ -72,11 +72,26 @@ def _describe_customers(store: Store, now: datetime) -> None:
 
 
 def demo_config() -> Config:
-    """The demo's account and team: replies come from Trellis Support, and you are Dana."""
+    """The demo's account and team: replies come from Trellis Support, and you are Dana;
+    Pete (sales) and Maya (engineering) are the colleagues `h` hands conversations to."""
     return Config(
         account=AccountConfig(email=demo.SUPPORT_ADDRESS, name=demo.SUPPORT_NAME),
         send=SendConfig(from_name="Dana at Trellis", signature="Dana Whitfield\nFounder, Trellis"),
         team=TeamConfig(me="Dana Whitfield", members=["Dana Whitfield", "Sam Rivera"]),
+        colleagues=[
+            ColleagueConfig(
+                name="Pete Lindqvist",
+                email="pete.lindqvist@trellis.app",
+                role="sales",
+                description="plans, pricing and larger teams",
+            ),
+            ColleagueConfig(
+                name="Maya Chen",
+                email="maya.chen@trellis.app",
+                role="engineering",
+                description="the API and integrations",
+            ),
+        ],
     )
 
 

@@ -79,7 +79,15 @@ def test_ctrl_c_during_the_undo_window_sends_nothing(
     process.stdin.write("Wait, wrong customer\n")
     process.stdin.close()
     process.stdin = None  # closed by us: communicate() must not flush it
-    time.sleep(1.0)
+    # Ctrl-C once the reply waits in the outbox (however long a loaded machine takes to start
+    # the command), well inside the 10-second undo window.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with Store.open(Path(env["FRONTDESK_DB"])) as store:
+            if outbox.items(store, ["queued"]):
+                break
+        time.sleep(0.05)
+    time.sleep(0.3)  # from the commit into the waiting loop
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 1 and "Undone" in err

@@ -71,6 +71,7 @@ LOWER_MODULES = [
     "storage.handoffs",
     "storage.tags",
     "mail.keywords",
+    "storage.metrics",
 ]
 
 

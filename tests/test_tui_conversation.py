@@ -60,18 +60,19 @@ def views(app: object) -> list[MessageView]:
 async def test_the_thread_shows_the_newest_open_and_the_older_folded(
     db: Path, tmp_path: Path
 ) -> None:
-    first = needs_reply(db)[0]  # "Discount for nonprofits?": four messages
+    # "Discount for nonprofits?": four messages, second after the customer about to leave.
+    first = needs_reply(db)[1]
     app = make_app(db, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         unread_before = app.status.unread
-        await pilot.press("enter")
+        await pilot.press("j", "enter")
         await settle(pilot)
         screen = shown(app)
         assert screen.conversation_id == first.id
         assert [v.expanded for v in views(app)] == [False, False, False, True]
         text = screen_text(app)
-        assert "Discount for nonprofits?" in text and "1 of 29" in text
+        assert "Discount for nonprofits?" in text and "2 of 29" in text
         assert "▸ Emily Sullivan" in text  # an older message, on one line
         assert "quoted history folded" in text
         assert app.status.unread == unread_before - 1
@@ -154,8 +155,9 @@ async def test_assign_and_tag_from_inside_update_the_header(db: Path, tmp_path: 
         await pilot.press("enter", "a", "enter")  # me
         await settle(pilot)
         await pilot.press("t")
+        await settle(pilot)
         await type_text(pilot, "vip-lead")
-        await pilot.press("enter")
+        await pilot.press("enter", "ctrl+s")
         await settle(pilot)
         header = screen_text(app).splitlines()[1]
         assert "assigned to me" in header and "#vip-lead" in header

@@ -114,7 +114,9 @@ def test_frontdesk_demo_start_navigate_reply_close_quit(terminal: Terminal, tmp_
     terminal.type("Thanks for the patience, this is fixed now.")
     terminal.keys("C-s")
     terminal.wait_for("outbox 1")
-    terminal.keys("e")  # close: on to the next one
+    terminal.keys("e")  # close: it has no category tag, so the demo asks for one first
+    terminal.wait_for("Tag before closing")
+    terminal.keys("C-s")  # close without a tag: on to the next one
     shown = terminal.wait_for(f"3 of {total - 1}")
     assert shown.splitlines()[0].strip() != subject
     # The undo window (10 s in the demo) passes, then the reply goes to the outbox file.

@@ -78,7 +78,7 @@ async def test_j_and_k_move_and_queues_switch_by_number_letter_and_tab(
         await pilot.press("g", "v")
         await settle(pilot)
         assert screen.queue == QueueKey.VIP
-        assert "No conversations in VIP" in screen_text(app)
+        assert {r.tier for r in table(app).rows_shown} == {"vip"}
         await pilot.press("3")
         await settle(pilot)
         assert screen.queue == QueueKey.UNASSIGNED
@@ -118,8 +118,9 @@ async def test_bulk_select_then_close_assign_and_tag(db: Path, tmp_path: Path) -
         await settle(pilot)
         await pilot.press("k", "k", "x", "space")
         await pilot.press("t")
+        await settle(pilot)
         await type_text(pilot, "refund")
-        await pilot.press("enter")
+        await pilot.press("enter", "ctrl+s")  # create the new tag, then apply
         await settle(pilot)
     with Store.open(db) as store:
         rows = {r.id: r for r in queues.rows(store, QueueKey.ALL, me=ME, now=NOW)}
@@ -151,12 +152,14 @@ async def test_a_tag_can_be_taken_off_again(db: Path, tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("t")
+        await settle(pilot)
         await type_text(pilot, "bug")
-        await pilot.press("enter")
+        await pilot.press("enter", "ctrl+s")  # create #bug, then apply
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        await pilot.press("enter")  # the first choice: remove #bug
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")  # the exact name comes first: toggled off
         await settle(pilot)
     assert [k for k, _ in event_kinds(db, first) if "tag" in k] == ["tagged", "untagged"]
 
@@ -231,7 +234,8 @@ async def test_new_mail_keeps_the_cursor_on_its_row(db: Path, tmp_path: Path) ->
         await settle(pilot)
         ids = table(app).ids_in_order()
         assert len(ids) == len(before) + 1
-        assert ids[1:] == before
+        # Above the cursor: second, after the customer about to leave.
+        assert [ids[0], *ids[2:]] == before
         assert table(app).current_id == before[3]
         assert table(app).cursor_row == 4
         assert "Brand new question" in screen_text(app)
@@ -251,7 +255,7 @@ def hostile(db: Path) -> int:
                         to="support@trellis.app",
                         subject=HOSTILE_SUBJECT,
                         message_id="<hostile@example.test>",
-                        date=NOW - timedelta(days=400),  # the longest wait: first row
+                        date=NOW - timedelta(days=400),  # the longest wait: second row
                         body="[link=https://evil.test]click[/link] \x1b[31mred\x1b[0m [@click=app.quit]q[/]\n",
                     ),
                     received_at=NOW,
@@ -287,13 +291,13 @@ async def test_untrusted_text_shows_literally_and_never_as_escapes(
     app = make_app(db, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        assert table(app).ids_in_order()[0] == hostile
+        assert table(app).ids_in_order()[1] == hostile  # after the customer about to leave
         text = screen_text(app)
         assert not set(text) & {"\x1b", "\x07", "\x9b"}
         assert "[@click=app.quit]x[/] [bold red]" in text
         assert "[b]Mallory[/b]" in text
         assert "[link=https://evil.test]" in text
-        await pilot.press("enter")
+        await pilot.press("j", "enter")
         await settle(pilot)
         text = screen_text(app)
         assert "[@click=app.quit]x[/] [bold red]boom[/] end" in text  # the escapes are gone

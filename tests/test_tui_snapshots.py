@@ -30,6 +30,9 @@ def steps(
             await settle(pilot, rounds=1)
         if text:
             await type_text(pilot, text)
+        # Only what the last keys raise: an earlier toast (the demo's greeting) is gone or not
+        # by the time the snapshot is taken, depending on the machine's speed.
+        pilot.app.clear_notifications()
         for key in then:
             await pilot.press(key)
             await settle(pilot, rounds=1)
@@ -55,7 +58,6 @@ SCREENS = {
     "search": steps("slash", text="export is:open", then=("enter",)),
     "help": steps("question_mark"),
     "snooze": steps("z"),
-    "tag": steps("t", text="bil"),
     "jump": steps("g"),
 }
 # Variations, at 80 columns only.

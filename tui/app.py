@@ -27,7 +27,7 @@ from mail.sanitize import clean_line
 from storage.db import Store
 from storage.queues import QueueKey
 from tui import background as bg
-from tui.backend import Backend, Figures
+from tui.backend import Backend, Figures, HandoffPlan
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged
 from tui.palette import FrontdeskCommands
@@ -56,6 +56,8 @@ class SentReply:
     conversation_id: int
     body: str
     cc: str
+    handoff: HandoffPlan | None = None  # it handed the conversation off: undo takes it back
+    note_id: int | None = None  # the handoff's note to the colleague, undone with the reply
 
 
 def default_downloads() -> Path:
@@ -89,7 +91,8 @@ class FrontdeskApp(App[None]):
 
         Raises StoreError when the store cannot be opened: it is opened (and migrated) once
         here, before the workers each open their own, because several threads migrating a
-        new file at once collide."""
+        new file at once collide. The config's customer rules and SLA targets are applied
+        then too, so every clock on screen runs on them."""
         Store.open(db_path).close()
         super().__init__()
         self.demo_outbox = demo_outbox
@@ -99,6 +102,7 @@ class FrontdeskApp(App[None]):
         self.background = background
         self.downloads = downloads or default_downloads()
         self.backend = Backend(db_path, self.config, now)
+        self.backend.apply_config()
         self.stops = bg.StopSignals()
         self._sync_stop: threading.Event | None = None
         self._undo_timer: Timer | None = None
@@ -200,6 +204,9 @@ class FrontdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", name="poll")
     def _check_store(self) -> None:
+        # Breaches are journaled as they happen while the app runs (the reports count them);
+        # a new one changes the fingerprint, so the screens show it.
+        self.backend.record_breaches()
         fingerprint = self.backend.fingerprint()
         minute = f"{self.now():%Y%m%d%H%M}"
         if get_current_worker().is_cancelled:
@@ -277,16 +284,30 @@ class FrontdeskApp(App[None]):
 
     # -- replies and undo -----------------------------------------------------------------
 
-    def reply_queued(self, outbox_id: int, conversation_id: int, body: str, cc: str) -> None:
-        self.last_sent = SentReply(outbox_id, conversation_id, body, cc)
+    def reply_queued(
+        self,
+        outbox_id: int,
+        conversation_id: int,
+        body: str,
+        cc: str,
+        *,
+        handoff: HandoffPlan | None = None,
+        note_id: int | None = None,
+    ) -> None:
+        self.last_sent = SentReply(outbox_id, conversation_id, body, cc, handoff, note_id)
         seconds = self.config.send.undo_seconds
         self.status = dataclasses.replace(self.status, undo_open=seconds > 0)
         if self._undo_timer is not None:
             self._undo_timer.stop()
         self._undo_timer = self.set_timer(max(1, seconds), self._undo_window_over)
         when = f"in {seconds} s" if seconds else "now"
+        what = "Reply queued"
+        if handoff is not None:
+            who = clean_line(handoff.colleague.name)
+            done = f"Passed to {who}" if handoff.mode == "pass" else f"Shared with {who}"
+            what = f"{done}: reply{' and note' if note_id is not None else ''} queued"
         self.notify(
-            f"Reply queued, sending {when}. Press u to undo.",
+            f"{what}, sending {when}. Press u to undo.",
             title="Outbox",
             timeout=max(3, seconds),
             markup=False,
@@ -306,7 +327,13 @@ class FrontdeskApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="undo")
     def _undo(self, sent: SentReply) -> None:
-        undone = self.backend.undo_send(sent.outbox_id, sent.conversation_id, sent.body, sent.cc)
+        if sent.handoff is not None:
+            ids = [sent.outbox_id] if sent.note_id is None else [sent.outbox_id, sent.note_id]
+            undone = self.backend.undo_handoff(ids, sent.conversation_id, sent.body, sent.cc)
+        else:
+            undone = self.backend.undo_send(
+                sent.outbox_id, sent.conversation_id, sent.body, sent.cc
+            )
         self.call_from_thread(self._undone, sent, undone)
 
     def _undone(self, sent: SentReply, undone: bool) -> None:
@@ -315,9 +342,16 @@ class FrontdeskApp(App[None]):
             return
         self.last_sent = None
         self._undo_window_over()
-        self.notify("Undone: the reply is back in your draft", timeout=4)
+        if sent.handoff is not None:
+            self.notify("Undone: the handoff is back in your draft, nothing sent", timeout=4)
+        else:
+            self.notify("Undone: the reply is back in your draft", timeout=4)
         for screen in self.screen_stack:
-            if isinstance(screen, ConversationScreen):
+            if not isinstance(screen, ConversationScreen):
+                continue
+            if sent.handoff is not None:
+                screen.restore_handoff(sent.conversation_id, sent.body, sent.handoff)
+            else:
                 screen.restore_draft(sent.conversation_id, sent.body, sent.cc)
         self.store_changed()
 
@@ -338,6 +372,12 @@ class FrontdeskApp(App[None]):
 
     def action_show_demo_outbox(self) -> None:
         self.notify(f"Demo replies go to {self.demo_outbox}", timeout=8, markup=False)
+
+    def action_open_reports(self) -> None:
+        from tui.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
 
     def go_to_queue(self, queue: QueueKey) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):

@@ -7,24 +7,79 @@ so a test with a fixed clock sees the same screen every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from mail import attachments
-from mail.config import Config
-from storage import conversations, drafts, messages, outbox, queues, work
+from mail import attachments, customers
+from mail.config import ColleagueConfig, Config
+from storage import (
+    conversations,
+    drafts,
+    handoffs,
+    messages,
+    outbox,
+    queues,
+    replies,
+    sla,
+    tags,
+    work,
+)
 from storage.db import Store
 from storage.errors import NotFoundError
-from storage.models import Message, Status
+from storage.handoffs import HandoffRow, SalesState
+from storage.models import Customer, Message, Status
 from storage.queues import CustomerOverview, QueueKey, QueueRow
 from storage.timeutil import from_epoch
 
 if TYPE_CHECKING:
+    from mail.handoff import Handoff
+    from mail.replies import Ranked
     from mail.send import OutboxItem
+    from storage.metrics import Period, Report
+    from storage.replies import SavedReply
+
+
+@dataclass(frozen=True)
+class TagChoice:
+    """A tag as the picker lists it."""
+
+    name: str
+    owner: str | None
+    kind: str  # category, modifier or other
+    total_count: int
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    """A handoff being written: to whom, `pass` or `cc`, and the note for them (pass)."""
+
+    colleague: ColleagueConfig
+    mode: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffStatus:
+    """A handoff and where its follow-up stands: `overdue` once the colleague has not written
+    in the thread for `handoff.follow_up_days` working days (only while it is current)."""
+
+    handoff: HandoffRow
+    follow_up_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class HandoffDraft:
+    """What the composer opens with for a handoff, and the variables it could not fill."""
+
+    body: str
+    problems: tuple[str, ...]
+    kept_draft: bool = False  # a pass: the agent's draft is kept below the pass reply
 
 
 @dataclass(frozen=True)
@@ -34,6 +89,8 @@ class QueueView:
     rows: tuple[QueueRow, ...]
     counts: dict[QueueKey, int]
     search: str | None = None  # the query, when the rows are search results
+    # The current handoff of each row handed off or shared, by conversation id.
+    handoffs: Mapping[int, HandoffStatus] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +99,8 @@ class ConversationView:
     messages: tuple[Message, ...]
     customer: CustomerOverview | None
     draft: drafts.Draft | None
+    sales: SalesState | None = None
+    handoffs: tuple[HandoffStatus, ...] = ()  # newest first
 
 
 @dataclass(frozen=True)
@@ -80,7 +139,29 @@ class Backend:
                 rows = queues.search(store, query, me=self.me, now=now)
             else:
                 rows = queues.rows(store, queue, me=self.me, now=now)
-        return QueueView(tuple(rows), counts, search)
+            passed = {r.id for r in rows if r.handed_off_to or r.shared_with}
+            current = self._handoff_statuses(store, passed, now) if passed else {}
+        return QueueView(tuple(rows), counts, search, current)
+
+    def _handoff_statuses(
+        self, store: Store, conversation_ids: set[int], now: datetime
+    ) -> dict[int, HandoffStatus]:
+        """The current handoff of each of these conversations."""
+        found: dict[int, HandoffStatus] = {}
+        for row in handoffs.handoffs(store):
+            wanted = row.conversation_id in conversation_ids
+            if row.current and wanted and row.conversation_id not in found:
+                found[row.conversation_id] = self._status(row, now)
+        return found
+
+    def _status(self, row: HandoffRow, now: datetime) -> HandoffStatus:
+        from zoneinfo import ZoneInfo
+
+        policy = customers.sla_policy(self.config)
+        zone, days = ZoneInfo(policy.timezone), policy.business_days
+        working_days = self.config.handoff.follow_up_days
+        overdue = row.current and row.overdue(now, working_days, days, zone)
+        return HandoffStatus(row, row.follow_up_due(working_days, days, zone), overdue)
 
     def conversation_view(self, conversation_id: int, mark_viewed: bool = True) -> ConversationView:
         now = self.now()
@@ -93,7 +174,10 @@ class Backend:
             thread = messages.messages_of(store, conversation_id)
             overview = queues.customer_overview(store, conversation_id, now=now)
             draft = drafts.get(store, conversation_id)
-        return ConversationView(row, tuple(thread), overview, draft)
+            sales = handoffs.sales_state(store, conversation_id)
+            history = handoffs.handoffs(store, conversation_id=conversation_id)
+        statuses = tuple(self._status(h, now) for h in history)
+        return ConversationView(row, tuple(thread), overview, draft, sales, statuses)
 
     def figures(self) -> Figures:
         with self.store() as store:
@@ -115,9 +199,34 @@ class Backend:
             ).fetchone()
         return tuple(int(value) for value in found)
 
-    def all_tags(self) -> list[str]:
+    def tag_choices(self) -> list[TagChoice]:
+        """Every tag for the picker: the configured categories in the config's order (with
+        their owners), then the modifiers, then the others most used first."""
+        config = self.config.tags
+        categories = [work.normalize_tag(name) for name in config.categories]
+        modifiers = [work.normalize_tag(name) for name in config.modifiers]
         with self.store() as store:
-            return work.all_tags(store)
+            tags.ensure_tags(store, config.categories, config.modifiers)
+            found = {info.name: info for info in tags.list_tags(store)}
+        rank = {name: index for index, name in enumerate(categories + modifiers)}
+        ordered = sorted(found.values(), key=lambda info: rank.get(info.name, len(rank)))
+        return [
+            TagChoice(
+                info.name,
+                info.owner,
+                "category"
+                if info.name in categories
+                else "modifier"
+                if info.name in modifiers
+                else "other",
+                info.total_count,
+            )
+            for info in ordered
+        ]
+
+    def tags_of(self, ids: Sequence[int]) -> list[tuple[str, ...]]:
+        with self.store() as store:
+            return [tags.tags_of(store, conversation_id) for conversation_id in ids]
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -145,10 +254,88 @@ class Backend:
         with self.store() as store:
             return work.unsnooze(store, ids, actor=self.me, at=self.now())
 
-    def tag(self, ids: Sequence[int], name: str, add: bool) -> int:
-        change = work.add_tag if add else work.remove_tag
+    def retag(self, ids: Sequence[int], add: Sequence[str], remove: Sequence[str]) -> int:
+        """Puts the tags `add` on every conversation and takes `remove` off, in one go.
+        Returns how many (conversation, tag) pairs changed."""
+        changed = 0
+        with self.store() as store, store.atomic():
+            for name in add:
+                changed += work.add_tag(store, ids, name, actor=self.me, at=self.now())
+            for name in remove:
+                changed += work.remove_tag(store, ids, name, actor=self.me, at=self.now())
+        return changed
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Renames a tag everywhere, or merges it into `new` when that exists."""
         with self.store() as store:
-            return change(store, ids, name, actor=self.me, at=self.now())
+            return tags.rename_tag(store, old, new, actor=self.me, merge=True, at=self.now())
+
+    def customer_of(self, conversation_id: int) -> Customer:
+        """The customer behind a conversation, for the customer editor."""
+        with self.store() as store:
+            overview = queues.customer_overview(store, conversation_id, now=self.now(), limit=0)
+        if overview is None:
+            raise NotFoundError("This conversation has no customer on record")
+        return overview.customer
+
+    def set_tier(self, conversation_ids: Sequence[int], tier: str) -> int:
+        """Sets the tier of the customers of these conversations (each customer once); their
+        SLA clocks and places in the queues follow."""
+        with self.store() as store:
+            customer_ids: list[int] = []
+            for conversation_id in conversation_ids:
+                overview = queues.customer_overview(store, conversation_id, now=self.now(), limit=0)
+                if overview is not None and overview.customer.id not in customer_ids:
+                    customer_ids.append(overview.customer.id)
+            if not customer_ids:
+                raise NotFoundError("No customer on record for that conversation")
+            return customers.set_tier(
+                store, self.config, customer_ids, tier, actor=self.me, at=self.now()
+            )
+
+    def update_customer(self, customer_id: int, changes: Mapping[str, Any]) -> None:
+        """`changes`: the customer editor's changed fields, by update_customer's keywords."""
+        with self.store() as store:
+            customers.update_customer(store, self.config, customer_id, actor=self.me, **changes)
+
+    def apply_config(self) -> None:
+        """Makes the store run on the config's customer rules and SLA targets (cheap when
+        nothing changed since it last did)."""
+        with self.store() as store:
+            customers.apply_config(store, self.config)
+
+    def record_breaches(self) -> int:
+        """Journals the SLA breaches that happened since the last look (for the reports)."""
+        with self.store() as store:
+            return sla.record_breaches(store, self.now())
+
+    def report_zone(self) -> tzinfo:
+        """The time zone of the reports' days and hours: the SLA's, else this machine's."""
+        return ZoneInfo(customers.sla_policy(self.config).timezone)
+
+    def report(self, period: Period) -> Report:
+        """The reports' figures for `period` (and the period before it), on the config's SLA
+        policy (business hours, targets) and tag owners."""
+        from storage import metrics
+
+        with self.store() as store:
+            return metrics.report(
+                store,
+                period,
+                policy=customers.sla_policy(self.config),
+                owners=self.config.tags.categories,
+                now=self.now(),
+            )
+
+    def record_handle_time(self, conversation_id: int, seconds: int) -> None:
+        """Journals how long the composer was open for the conversation (the reports' handle
+        time), as spent by me, now."""
+        from storage import metrics
+
+        with self.store() as store, store.atomic():
+            metrics.record_handle_time(
+                store, conversation_id, seconds, actor=self.me, at=self.now()
+            )
 
     def save_draft(self, conversation_id: int, body: str, cc: str = "") -> None:
         with self.store() as store:
@@ -157,6 +344,52 @@ class Backend:
     def discard_draft(self, conversation_id: int) -> bool:
         with self.store() as store:
             return drafts.discard(store, conversation_id)
+
+    # -- saved replies ----------------------------------------------------------------------
+
+    def ranked_replies(self, conversation_id: int) -> list[Ranked]:
+        """Every saved reply, the likeliest fit for this conversation first."""
+        from mail.replies import ranked_for
+
+        with self.store() as store:
+            thread = messages.messages_of(store, conversation_id)
+            return ranked_for(store, conversation_id, thread)
+
+    def saved_replies(self) -> list[SavedReply]:
+        with self.store() as store:
+            return replies.all_replies(store)
+
+    def use_saved_reply(self, reply_id: int, conversation_id: int, tags: Sequence[str]) -> None:
+        """Counts the use and applies the reply's tags to the conversation."""
+        now = self.now()
+        with self.store() as store, store.atomic():
+            replies.record_use(store, reply_id, conversation_id, self.me, at=now)
+            for tag in tags:
+                work.add_tag(store, [conversation_id], tag, actor=self.me, at=now)
+
+    def create_saved_reply(
+        self, name: str, body: str, tags: Sequence[str] = (), set_status: Status | None = None
+    ) -> SavedReply:
+        with self.store() as store:
+            return replies.create(
+                store, name, body, tags=tags, set_status=set_status, at=self.now()
+            )
+
+    def update_saved_reply(
+        self, reply_id: int, body: str, tags: Sequence[str], set_status: Status | None
+    ) -> SavedReply:
+        with self.store() as store:
+            return replies.update(
+                store, reply_id, body=body, tags=tags, set_status=set_status, at=self.now()
+            )
+
+    def rename_saved_reply(self, reply_id: int, name: str) -> SavedReply:
+        with self.store() as store:
+            return replies.rename(store, reply_id, name, at=self.now())
+
+    def delete_saved_reply(self, reply_id: int) -> bool:
+        with self.store() as store:
+            return replies.delete(store, reply_id)
 
     def send(self, conversation_id: int, body: str, cc: Sequence[str], close: bool) -> OutboxItem:
         """Queues the reply in the outbox (the draft goes with it); the sender worker delivers
@@ -185,6 +418,78 @@ class Backend:
             if conversation_id is not None:
                 drafts.save(store, conversation_id, body, cc, at=self.now())
         return True
+
+    # -- handoffs and sales signals ---------------------------------------------------------
+
+    def colleague_suggestions(self, sales_signal: bool) -> list[ColleagueConfig]:
+        """The colleagues in the order the picker offers them (sales first for a sale)."""
+        from mail.handoff import suggestions
+
+        return suggestions(self.config, sales_signal)
+
+    def handoff_draft(self, conversation_id: int, plan: HandoffPlan, body: str) -> HandoffDraft:
+        """The composer's text for a handoff: for `pass`, the pass template filled in for this
+        customer and colleague (any draft `body` kept below it, never lost); for `cc`, `body`
+        (the answer so far) with the cc line added."""
+        from mail.handoff import cc_line, pass_reply, with_cc_line
+
+        now = self.now()
+        with self.store() as store:
+            if plan.mode == "pass":
+                rendered = pass_reply(store, self.config, conversation_id, plan.colleague, now)
+                kept = bool(body.strip())
+                text = f"{rendered.text}\n\n{body.strip()}" if kept else rendered.text
+            else:
+                rendered = cc_line(store, self.config, conversation_id, plan.colleague, now)
+                # An empty draft: the line waits below the place where the answer goes.
+                text = with_cc_line(body, rendered.text) if body.strip() else f"\n\n{rendered.text}"
+                kept = False
+        return HandoffDraft(text, tuple(p.describe() for p in rendered.problems), kept)
+
+    def hand_off(self, conversation_id: int, plan: HandoffPlan, body: str) -> Handoff:
+        """Queues the customer's reply (and, for `pass`, the colleague's note) with the undo
+        window, and records the handoff; the draft goes with it."""
+        from mail.handoff import hand_off
+
+        with self.store() as store:
+            return hand_off(
+                store,
+                self.config,
+                conversation_id,
+                plan.colleague.name,
+                mode=plan.mode,
+                note=plan.note,
+                body=body,
+                actor=self.me,
+                now=self.now(),
+            )
+
+    def undo_handoff(
+        self, outbox_ids: Sequence[int], conversation_id: int, body: str, cc: str
+    ) -> bool:
+        """Stops a handoff still in its undo window: its reply and note stay unsent, the
+        conversation comes back to support alone, the reply goes back into the draft. False
+        when the reply already left."""
+        from mail.send import cancel
+
+        with self.store() as store:
+            reply_id, *rest = outbox_ids
+            if not cancel(store, reply_id):
+                return False
+            for outbox_id in rest:
+                cancel(store, outbox_id)  # the note leaves with the reply: it is still queued
+            handoffs.take_back(store, conversation_id, actor=self.me, at=self.now())
+            drafts.save(store, conversation_id, body, cc, at=self.now())
+        return True
+
+    def set_sales_verdict(self, ids: Sequence[int], verdict: bool) -> int:
+        """The agent's word on the sales detector: a sale (True) or not (False)."""
+        with self.store() as store:
+            for conversation_id in ids:
+                handoffs.set_sales_verdict(
+                    store, conversation_id, verdict, actor=self.me, at=self.now()
+                )
+        return len(ids)
 
     def save_attachment(self, message_row_id: int, part_path: str, name: str, to: Path) -> Path:
         with self.store() as store:

@@ -53,14 +53,18 @@ APP: list[BindingType] = [
 ]
 
 # The queues `g` then a letter jumps to; the first nine are also on 1-9, in QUEUES order.
+# `g r` is kept for the reports screen.
 JUMP_LETTERS: dict[str, QueueKey] = {
     "n": QueueKey.NEEDS_REPLY,
     "m": QueueKey.MINE,
     "u": QueueKey.UNASSIGNED,
     "v": QueueKey.VIP,
+    "i": QueueKey.AT_RISK,
     "t": QueueKey.TRIAL,
     "p": QueueKey.PAYING,
     "f": QueueKey.FREE,
+    "e": QueueKey.LAPSED,  # ex-customers
+    "o": QueueKey.UNKNOWN,  # others
     "l": QueueKey.SALES,
     "h": QueueKey.HANDED_OFF,
     "s": QueueKey.SNOOZED,
@@ -75,6 +79,39 @@ _WORK: list[BindingType] = [
     _b("z", "snooze", "Snooze", "snooze", "Hide until a time, or until the customer writes"),
     _b("a", "assign", "Assign", "assign", "Give to a teammate (or take it)"),
     _b("t", "tag", "Tag", "tag", "Add or remove a tag"),
+    _b(
+        "v",
+        "set_tier",
+        "Set tier",
+        "set_tier",
+        "Set the customer's tier: vip, trial, paying…",
+        show=False,
+    ),
+    _b(
+        "V",
+        "edit_customer",
+        "Edit customer",
+        "edit_customer",
+        "Edit the customer: name, company, plan, revenue, trial end, note",
+        show=False,
+    ),
+    _b(
+        "h",
+        "handoff",
+        "Hand off",
+        "handoff",
+        "Hand to a colleague by name: pass it on, or answer with them in CC",
+        show=False,
+    ),
+    _b(
+        "dollar_sign",
+        "sales_verdict",
+        "Sale or not",
+        "sales_verdict",
+        "The sales signal is wrong: mark it not a sale, or a sale",
+        show=False,
+        key_display="$",
+    ),
 ]
 
 # On the queue table itself, so it wins over the table's own Enter.
@@ -167,6 +204,25 @@ COMPOSER: list[BindingType] = [
     ),
     _b("ctrl+e", "editor", "$EDITOR", "editor", "Write the reply in $EDITOR", priority=True),
     _b("ctrl+g", "discard", "Discard", "discard_draft", "Throw the draft away", priority=True),
+    # Over the app's ctrl+r (sync now) while the composer has focus.
+    _b(
+        "ctrl+r",
+        "saved_reply",
+        "Saved reply",
+        "saved_reply",
+        "Insert a saved reply, the likeliest fit first",
+        show=False,
+        priority=True,
+    ),
+    _b(
+        "ctrl+o",
+        "save_as_reply",
+        "Save as saved reply",
+        "save_as_reply",
+        "Keep this text as a saved reply (names become variables)",
+        show=False,
+        priority=True,
+    ),
     _b(
         "escape",
         "hide",
@@ -175,6 +231,42 @@ COMPOSER: list[BindingType] = [
         "Hide the composer; the draft is kept",
         priority=True,
     ),
+]
+
+CUSTOMER_EDITOR: list[BindingType] = [
+    _b("ctrl+s", "save", "Save", "customer_save", "Save the customer", priority=True),
+    _b("escape", "cancel", "Cancel", "customer_cancel", "Close without saving"),
+]
+
+# The saved-reply picker (over the composer): typing filters, Enter inserts.
+SAVED_REPLY_PICKER: list[BindingType] = [
+    _b("enter", "insert", "Insert", "saved_reply_insert", "Insert the reply at the cursor"),
+    _b(
+        "ctrl+e",
+        "manage",
+        "Manage",
+        "saved_reply_manage",
+        "Create, edit, rename, delete replies",
+        priority=True,  # over the filter line's own ctrl+e (end of line)
+    ),
+    _b("escape", "cancel", "Cancel", "saved_reply_cancel", "Back to the reply, nothing inserted"),
+]
+
+# The saved-replies manager.
+REPLIES_MANAGER: list[BindingType] = [
+    _b("j", "cursor(1)", "Down", "saved_replies_down", "Next reply", show=False),
+    _b("k", "cursor(-1)", "Up", "saved_replies_up", "Previous reply", show=False),
+    _b("n", "new", "New", "saved_reply_new", "Write a new saved reply"),
+    _b("enter,e", "edit", "Edit", "saved_reply_edit", "Edit the text, tags and status"),
+    _b("R", "rename", "Rename", "saved_reply_rename", "Give the reply another name"),
+    _b("d", "delete", "Delete", "saved_reply_delete", "Delete the reply (asks first)"),
+    _b("escape,q", "back", "Back", "saved_replies_back", "Leave the manager"),
+]
+
+# The saved-reply editor.
+REPLY_EDITOR: list[BindingType] = [
+    _b("ctrl+s", "save", "Save", "saved_reply_save", "Save the reply", priority=True),
+    _b("escape", "cancel", "Cancel", "saved_reply_discard", "Leave without saving", priority=True),
 ]
 
 JUMP: list[BindingType] = [
@@ -188,11 +280,25 @@ JUMP: list[BindingType] = [
         )
         for letter, queue in JUMP_LETTERS.items()
     ],
+    _b("r", "reports", "Reports", "jump_reports", "Open the reports"),
     _b("escape,g", "dismiss", "Cancel", "jump_cancel", "Stay here"),
 ]
 
+# The reports screen: the period is a key away, the sections scroll.
+REPORTS: list[BindingType] = [
+    _b("1", "period(7)", "7 days", "report_7_days", "The last 7 days"),
+    _b("2", "period(28)", "28 days", "report_28_days", "The last 28 days"),
+    _b("3", "period(180)", "180 days", "report_180_days", "The last 180 days"),
+    _b("c", "custom_period", "From/to", "report_custom", "Type a period: from and to dates"),
+    _b("j", "scroll(1)", "Down", "down", "Scroll down", show=False),
+    _b("k", "scroll(-1)", "Up", "up", "Scroll up", show=False),
+    _b("escape,q", "back", "Back", "back", "Back to the queue"),
+]
+
 ALL = [
-    b for b in APP + QUEUE_TABLE + QUEUE + CONVERSATION + COMPOSER + JUMP if isinstance(b, Binding)
+    b
+    for b in APP + QUEUE_TABLE + QUEUE + CONVERSATION + COMPOSER + CUSTOMER_EDITOR + JUMP + REPORTS
+    if isinstance(b, Binding)
 ]
 
 

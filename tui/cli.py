@@ -29,6 +29,7 @@ from tui.commands import customers as customer_commands
 from tui.commands import handoff as handoff_commands
 from tui.commands import replies as replies_commands
 from tui.commands import reply as reply_commands
+from tui.commands import report as report_commands
 from tui.commands import sync as sync_commands
 from tui.commands import tags as tags_commands
 from tui.context import Context
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     replies_commands.register(sub)
     colleague_commands.register(sub)
     handoff_commands.register(sub)
+    report_commands.register(sub)
 
     p = sub.add_parser("reindex", help="re-parse every stored raw message")
     p.set_defaults(run=cmd_reindex)

@@ -11,6 +11,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from storage.queues import QUEUES
 from tui.screens.help import described_bindings
+from tui.screens.replies_manager import RepliesManagerScreen
+from tui.screens.work import WorkScreen
 
 if TYPE_CHECKING:
     from tui.app import FrontdeskApp
@@ -37,12 +39,23 @@ class FrontdeskCommands(Provider):
                 partial(app.go_to_queue, queue.key),
                 f"Show {queue.title}" + (f" (key {number})" if number <= 9 else ""),
             )
+        screen = self.screen
+        if isinstance(screen, WorkScreen):
+            yield "Filter by tag…", screen.action_filter_tag, "The conversations with a tag"
+            yield "Rename tag…", screen.action_rename_tag, "Everywhere, saved replies too"
+            yield "Merge tags…", screen.action_rename_tag, "Rename a tag onto another one"
         yield "Help: keys of this screen (?)", app.action_help, "Every key, and its id"
+        yield "Saved replies", self._open_replies_manager, "Create, edit, rename, delete them"
+        yield "Reports", app.action_open_reports, "Response times, volume, tags… (g r)"
         yield "Sync now", app.action_sync_now, "Fetch new mail now"
         yield "Send due replies now", app.action_flush_outbox, "Flush the outbox now"
         if app.demo_outbox is not None:
             yield "Demo: where replies go", app.action_show_demo_outbox, str(app.demo_outbox)
         yield "Quit frontdesk", app.action_quit, "Leave the app"
+
+    def _open_replies_manager(self) -> None:
+        if not isinstance(self.app.screen, RepliesManagerScreen):
+            self.app.push_screen(RepliesManagerScreen())
 
     async def discover(self) -> Hits:
         for name, run, help_text in self._commands():

@@ -22,9 +22,8 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from mail import demo
-from mail.config import AccountConfig, Config, SendConfig, TeamConfig
-from mail.demo_store import TEAM_ADDRESSES, _close_finished
-from mail.ingest import Ingestor, RawMail
+from mail.config import AccountConfig, Config, SendConfig, TagsConfig, TeamConfig
+from mail.demo_store import fill_demo_store
 from storage.db import Store
 
 if TYPE_CHECKING:
@@ -47,11 +46,7 @@ class Clock:
 
 def build_demo(path: Path, now: datetime = NOW) -> Path:
     """The demo mailbox as `frontdesk demo` builds it, but as of `now`, not the clock."""
-    with Store.open(path) as store:
-        Ingestor(store, TEAM_ADDRESSES).ingest(
-            RawMail(data, received_at=now) for data in demo.iter_messages(now=now)
-        )
-        _close_finished(store, now)
+    fill_demo_store(path, now)
     return path
 
 
@@ -69,12 +64,14 @@ def demo_copy(target: Path) -> Path:
     return target
 
 
-def team_config(undo_seconds: int = 10, **keys: str) -> Config:
-    """The demo's account and team, as `frontdesk demo` passes them."""
+def team_config(undo_seconds: int = 10, prompt_on_close: bool = False, **keys: str) -> Config:
+    """The demo's account and team, as `frontdesk demo` passes them; closing does not ask
+    for a tag first unless a test says so (tests/test_tui_tags.py)."""
     return Config(
         account=AccountConfig(email=demo.SUPPORT_ADDRESS, name=demo.SUPPORT_NAME),
         team=TeamConfig(me="Dana Whitfield", members=["Sam Rivera", "Pete Okafor"]),
         send=SendConfig(undo_seconds=undo_seconds, from_name="Dana at Trellis"),
+        tags=TagsConfig(prompt_on_close=prompt_on_close),
         keys=dict(keys),
     )
 

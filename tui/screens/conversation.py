@@ -15,16 +15,23 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from mail import templates
+from mail.replies import Ranked, agent_name, context_for_customer
 from mail.sanitize import clean_line
 from storage.models import Attachment
+from storage.queues import QueueRow
+from storage.replies import SavedReply
 from tui import render
-from tui.backend import Backend, ConversationView
+from tui.backend import Backend, ConversationView, HandoffDraft, HandoffPlan
 from tui.bindings import CONVERSATION
 from tui.messages import StoreChanged
 from tui.screens.choice import ChoiceScreen
+from tui.screens.replies_manager import RepliesManagerScreen, ReplyEditor
+from tui.screens.saved_replies import MANAGE, Pick, SavedReplyPicker
 from tui.screens.work import WorkScreen
 from tui.widgets.composer import Composer
 from tui.widgets.customer_panel import CustomerPanel
+from tui.widgets.handoff_strip import HandoffStrip
 from tui.widgets.thread import ThreadView
 
 
@@ -43,7 +50,14 @@ class ConversationScreen(WorkScreen):
         """The reply is in the outbox."""
 
         def __init__(
-            self, outbox_id: int, conversation_id: int, body: str, cc: str, close: bool
+            self,
+            outbox_id: int,
+            conversation_id: int,
+            body: str,
+            cc: str,
+            close: bool,
+            handoff: HandoffPlan | None = None,
+            note_id: int | None = None,
         ) -> None:
             super().__init__()
             self.outbox_id = outbox_id
@@ -51,24 +65,34 @@ class ConversationScreen(WorkScreen):
             self.body = body
             self.cc = cc
             self.close = close
+            self.handoff = handoff  # the reply hands off: `note_id` is the colleague's note
+            self.note_id = note_id
 
     def __init__(
-        self, conversation_id: int, queue_ids: list[int], queue_title: str, reply: bool = False
+        self,
+        conversation_id: int,
+        queue_ids: list[int],
+        queue_title: str,
+        reply: bool = False,
+        handoff: HandoffPlan | None = None,
     ) -> None:
         super().__init__()
         self.conversation_id = conversation_id
         self.queue_ids = list(queue_ids)
         self.queue_title = queue_title
         self.reply_on_load = reply
+        self.handoff_on_load = handoff  # `h` on the queue: the composer opens on the handoff
+        self._undone_handoff: tuple[HandoffPlan, str] | None = None  # (plan, body) to restore
         self.view: ConversationView | None = None
         self._draft_lock = threading.Lock()
         self._draft_seq = 0
         self._draft_written = 0
-        self._composer = Composer(id="composer")
+        self._composer = Composer(id="composer", clock=self.now)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="conv-header")
         yield Static("", id="conv-place")
+        yield HandoffStrip(id="conv-handoff")
         with Horizontal():
             yield ThreadView(id="thread")
             yield CustomerPanel(id="customer")
@@ -90,6 +114,9 @@ class ConversationScreen(WorkScreen):
         # The app is quitting with edits not yet saved: a small write, and the UI is gone.
         if self.composer.take_pending():
             self.backend.save_draft(self.conversation_id, self.composer.body, self.composer.cc)
+        seconds = self.composer.stop_clock()
+        if seconds:
+            self.backend.record_handle_time(self.conversation_id, seconds)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -117,6 +144,7 @@ class ConversationScreen(WorkScreen):
         )
         self._show_place()
         self.query_one(CustomerPanel).show(view.customer, event.now)
+        self.query_one(HandoffStrip).show(view.sales, view.handoffs, event.now)
         await self.thread.show(view.messages, event.now)
         if first:
             composer = self.composer
@@ -125,6 +153,13 @@ class ConversationScreen(WorkScreen):
             if self.reply_on_load or draft is not None:
                 self.reply_on_load = False
                 composer.open(self._reply_to())
+            if self.handoff_on_load is not None:
+                self.start_handoff(view.row.id, self.handoff_on_load)
+                self.handoff_on_load = None
+            if self._undone_handoff is not None:
+                plan, body = self._undone_handoff
+                self._undone_handoff = None
+                composer.open_handoff(self._reply_to(), plan, body)
 
     def _show_place(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -161,9 +196,11 @@ class ConversationScreen(WorkScreen):
 
     def go_to(self, conversation_id: int) -> None:
         self._keep_draft()
+        self._stop_handle_clock()
         self.conversation_id = conversation_id
         self.view = None
         self.thread.shown_ids = ()
+        self.composer.end_handoff()
         self.composer.remove_class("-open")
         self.reload(mark_viewed=True)
 
@@ -199,6 +236,7 @@ class ConversationScreen(WorkScreen):
 
     def dismiss_to_queue(self) -> None:
         self._keep_draft()
+        self._stop_handle_clock()
         self.app.pop_screen()
 
     def action_back(self) -> None:
@@ -215,11 +253,14 @@ class ConversationScreen(WorkScreen):
     def targets(self) -> list[int]:
         return [self.conversation_id]
 
-    def target_tags(self) -> tuple[str, ...]:
-        return self.view.row.tags if self.view is not None else ()
-
     def target_snoozed(self) -> bool:
         return self.view is not None and self.view.row.snoozed_until is not None
+
+    def target_tier(self) -> str | None:
+        return self.view.row.tier if self.view is not None else None
+
+    def edit_customer_of(self) -> int | None:
+        return self.conversation_id
 
     def action_next_message(self) -> None:
         self.thread.move(1)
@@ -287,8 +328,19 @@ class ConversationScreen(WorkScreen):
             self.backend.save_draft(conversation_id, body, cc)
             self._draft_written = seq
 
+    def _stop_handle_clock(self) -> None:
+        """The composer closed or this conversation is left: its open time is journaled."""
+        seconds = self.composer.stop_clock()
+        if seconds:
+            self._record_handle_time(self.conversation_id, seconds)
+
+    @work(thread=True, exit_on_error=False, group="handle-time")
+    def _record_handle_time(self, conversation_id: int, seconds: int) -> None:
+        self.backend.record_handle_time(conversation_id, seconds)
+
     @on(Composer.Discarded)
     def _discarded(self) -> None:
+        self._stop_handle_clock()
         self._draft_seq += 1
         seq = self._draft_seq
         conversation_id = self.conversation_id
@@ -303,11 +355,17 @@ class ConversationScreen(WorkScreen):
 
     @on(Composer.Hidden)
     def _hidden(self) -> None:
+        self._stop_handle_clock()
         self.thread.move(0)
 
     @on(Composer.Send)
     def _send(self, event: Composer.Send) -> None:
         self._draft_seq += 1
+        if event.handoff is not None:
+            self._queue_handoff(
+                self.conversation_id, event.body, event.cc, event.handoff, self._draft_seq
+            )
+            return
         self._queue_reply(self.conversation_id, event.body, event.cc, event.close, self._draft_seq)
 
     @work(thread=True, exit_on_error=False, group="send")
@@ -320,15 +378,138 @@ class ConversationScreen(WorkScreen):
 
     @on(Queued)
     def _queued(self, event: Queued) -> None:
-        self.frontdesk.reply_queued(event.outbox_id, event.conversation_id, event.body, event.cc)
+        self.frontdesk.reply_queued(
+            event.outbox_id,
+            event.conversation_id,
+            event.body,
+            event.cc,
+            handoff=event.handoff,
+            note_id=event.note_id,
+        )
         if event.conversation_id != self.conversation_id:
             return
+        self._stop_handle_clock()
         self.composer.clear()
         self.composer.remove_class("-open")
-        if event.close:
+        if event.handoff is not None and event.handoff.mode == "pass":
+            # Passed on, it has left the support queue: on to the next, as after closing,
+            # with the keys on the thread (not on the hidden note line).
+            self.thread.move(0)
+            self.move_on()
+        elif event.close:
             self.move_on()
         else:
             self.thread.move(0)
+
+    # -- handing off ----------------------------------------------------------------------
+
+    def target_row(self) -> QueueRow | None:
+        return self.view.row if self.view is not None else None
+
+    def start_handoff(self, conversation_id: int, plan: HandoffPlan) -> None:
+        earlier = self.composer.handoff
+        # A pass reply being rewritten for another colleague is not a draft to keep.
+        body = "" if earlier is not None and earlier.mode == "pass" else self.composer.body
+        self._prepare_handoff(conversation_id, plan, body)
+
+    @work(thread=True, exit_on_error=False, group="handoff")
+    def _prepare_handoff(self, conversation_id: int, plan: HandoffPlan, body: str) -> None:
+        draft = self.backend.handoff_draft(conversation_id, plan, body)
+        self.app.call_from_thread(self._open_handoff, conversation_id, plan, draft)
+
+    def _open_handoff(self, conversation_id: int, plan: HandoffPlan, draft: HandoffDraft) -> None:
+        if conversation_id != self.conversation_id:
+            return
+        self.composer.open_handoff(self._reply_to(), plan, draft.body)
+        # The composer took room from the thread: its newest message stays in view.
+        self.thread.call_after_refresh(self.thread.scroll_end, animate=False)
+        if draft.kept_draft:
+            self.notify(
+                "Your draft is kept below the pass reply: trim what the customer should not read",
+                timeout=6,
+            )
+        if draft.problems:
+            # As with a saved reply: the composer marks what is left to fill in.
+            self.notify(
+                "The handoff template could not fill " + ", ".join(draft.problems),
+                severity="warning",
+                markup=False,
+            )
+
+    @work(thread=True, exit_on_error=False, group="send")
+    def _queue_handoff(
+        self, conversation_id: int, body: str, cc: str, plan: HandoffPlan, seq: int
+    ) -> None:
+        with self._draft_lock:
+            self._draft_written = seq
+            done = self.backend.hand_off(conversation_id, plan, body)
+        note_id = done.note.id if done.note is not None else None
+        queued = self.Queued(done.reply.id, conversation_id, body, cc, False, plan, note_id)
+        self.post_message(queued)
+
+    def restore_handoff(self, conversation_id: int, body: str, plan: HandoffPlan) -> None:
+        """An undone handoff comes back into the composer, still a handoff; a pass had moved
+        on to the next conversation, so this goes back to it."""
+        if conversation_id == self.conversation_id:
+            self.composer.open_handoff(self._reply_to(), plan, body)
+        else:
+            self._undone_handoff = (plan, body)
+            self.go_to(conversation_id)
+
+    # -- saved replies --------------------------------------------------------------------
+
+    def template_context(self) -> templates.Context:
+        """What a saved reply's variables are filled from, for this conversation."""
+        view = self.view
+        if view is None:
+            return templates.Context(agent_name=agent_name(self.backend.config))
+        details = view.customer.customer if view.customer is not None else None
+        return context_for_customer(
+            self.backend.config, view.row.subject, view.row.customer, details, view.row.company
+        )
+
+    @on(Composer.SavedReplyWanted)
+    def _saved_reply_wanted(self) -> None:
+        self._offer_saved_replies(self.conversation_id)
+
+    @work(thread=True, exit_on_error=False, group="saved-replies")
+    def _offer_saved_replies(self, conversation_id: int) -> None:
+        ranked = self.backend.ranked_replies(conversation_id)
+        self.app.call_from_thread(self._show_saved_replies, conversation_id, ranked)
+
+    def _show_saved_replies(self, conversation_id: int, ranked: list[Ranked]) -> None:
+        if conversation_id != self.conversation_id:
+            return
+
+        def chosen(pick: Pick | str | None) -> None:
+            if pick == MANAGE:
+                self.app.push_screen(RepliesManagerScreen())
+            elif isinstance(pick, Pick):
+                self._insert_saved_reply(conversation_id, pick)
+
+        self.app.push_screen(SavedReplyPicker(ranked, self.template_context()), chosen)
+
+    def _insert_saved_reply(self, conversation_id: int, pick: Pick) -> None:
+        reply = pick.reply
+        self.composer.insert_saved_reply(pick.text, reply.name, reply.set_status)
+        notice = f"Inserted {clean_line(reply.name)!r}"
+        if reply.tags:
+            notice += " · tagged " + " ".join(f"#{clean_line(tag)}" for tag in reply.tags)
+        self.change(
+            lambda b: b.use_saved_reply(reply.id, conversation_id, reply.tags),
+            notice,
+            "saved_reply_used",
+        )
+
+    @on(Composer.SaveAsWanted)
+    def _save_as_wanted(self, event: Composer.SaveAsWanted) -> None:
+        body = templates.generalize(event.body, self.template_context())
+
+        def saved(reply: object) -> None:
+            if isinstance(reply, SavedReply):
+                self.notify(f"Saved as {clean_line(reply.name)!r}", timeout=3, markup=False)
+
+        self.app.push_screen(ReplyEditor(body=body), saved)
 
     def restore_draft(self, conversation_id: int, body: str, cc: str) -> None:
         """An undone reply comes back into the composer."""

@@ -42,7 +42,7 @@ def _legend() -> Text:
     for mark, style, meaning in (
         ("✓", "bold #e5c07b", "selected"),
         ("●", "bold #61afef", "unread"),
-        ("⚠", "bold #e06c75", "waiting > 24 h"),
+        ("RISK", "bold white on #e06c75", "customer may leave"),
         ("$", "bold #98c379", "sales signal"),
         ("⇢", "#c678dd", "handed off"),
         ("✎", "#d19a66", "draft"),

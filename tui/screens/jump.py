@@ -1,4 +1,5 @@
-"""`g`, then a letter: jump to a queue. Shows the letters while it waits for one."""
+"""`g`, then a letter: jump to a queue (or `g r` to the reports). Shows the letters while it
+waits for one."""
 
 from __future__ import annotations
 
@@ -26,12 +27,20 @@ class JumpScreen(ModalScreen[QueueKey | None]):
         for letter, queue in JUMP_LETTERS.items():
             text.append(letter, style="bold #e5c07b")
             text.append(f" {spec(queue).title}  ")
+        text.append("r", style="bold #e5c07b")
+        text.append(" Reports  ")
         text.append("esc", style="bold #e5c07b")
         text.append(" cancel")
         yield Static(text)
 
     def action_go(self, queue: str) -> None:
         self.dismiss(QueueKey(queue))
+
+    def action_reports(self) -> None:
+        from tui.screens.reports import ReportsScreen
+
+        self.dismiss(None)
+        self.app.push_screen(ReportsScreen())
 
     async def action_dismiss(self, result: object = None) -> None:
         self.dismiss(None)

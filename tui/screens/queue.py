@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from storage.queues import QUEUES, QueueKey, spec
-from tui.backend import QueueView
+from storage.queues import QUEUES, QueueKey, QueueRow, spec
+from tui.backend import HandoffPlan, QueueView
 from tui.bindings import QUEUE
 from tui.messages import StoreChanged
 from tui.screens.work import WorkScreen
@@ -81,7 +81,7 @@ class QueueScreen(WorkScreen):
         for nav in self.query(QueueNav):
             nav.counts = view.counts
             nav.search_count = len(view.rows)
-        self.table.show(view.rows, event.now, self.backend.me)
+        self.table.show(view.rows, event.now, self.backend.me, view.handoffs)
         empty = self.query_one("#empty", Static)
         empty.set_class(not view.rows, "-shown")
         if not view.rows:
@@ -185,20 +185,30 @@ class QueueScreen(WorkScreen):
     def targets(self) -> list[int]:
         return self.table.targets()
 
-    def target_tags(self) -> tuple[str, ...]:
-        ids = self.targets()
-        rows = {row.id: row for row in self.table.rows_shown}
-        return rows[ids[0]].tags if ids and ids[0] in rows else ()
-
     def target_snoozed(self) -> bool:
         rows = {row.id: row for row in self.table.rows_shown}
         return any(rows[i].snoozed_until is not None for i in self.targets() if i in rows)
+
+    def target_tier(self) -> str | None:
+        ids = self.targets()
+        rows = {row.id: row for row in self.table.rows_shown}
+        return rows[ids[0]].tier if ids and ids[0] in rows else None
+
+    def edit_customer_of(self) -> int | None:
+        return self.table.current_id
+
+    def target_row(self) -> QueueRow | None:
+        current = self.table.current_id
+        return next((row for row in self.table.rows_shown if row.id == current), None)
+
+    def start_handoff(self, conversation_id: int, plan: HandoffPlan) -> None:
+        self.action_open(handoff=plan)
 
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:
         self.action_open()
 
-    def action_open(self, reply: bool = False) -> None:
+    def action_open(self, reply: bool = False, handoff: HandoffPlan | None = None) -> None:
         from tui.screens.conversation import ConversationScreen
 
         current = self.table.current_id
@@ -206,7 +216,9 @@ class QueueScreen(WorkScreen):
             return
         title = f"Search: {self.search_text}" if self.search_text else spec(self.queue).title
         self.app.push_screen(
-            ConversationScreen(current, self.table.ids_in_order(), title, reply=reply)
+            ConversationScreen(
+                current, self.table.ids_in_order(), title, reply=reply, handoff=handoff
+            )
         )
 
     def action_reply(self) -> None:

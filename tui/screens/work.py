@@ -3,20 +3,42 @@ assign, tag. Each screen says which conversations they act on and what follows."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from rich.text import Text
 from textual import work
 
+from mail.config import TIERS
 from mail.sanitize import clean_line
-from storage.models import Status
-from tui import when
+from storage.models import Customer, Status
+from storage.queues import QueueRow
+from storage.work import normalize_tag
+from tui import render, when
+from tui.backend import Backend, HandoffPlan, TagChoice
 from tui.screens.base import FrontdeskScreen
 from tui.screens.choice import ChoiceScreen
+from tui.screens.customer import CustomerEditor
+from tui.screens.tag_picker import (
+    CATEGORY,
+    TagChanges,
+    TagFilter,
+    TagPickerScreen,
+    states_for,
+)
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _hashtags(names: Sequence[str]) -> str:
+    return " ".join(f"#{clean_line(name)}" for name in names)
+
+
+def tag_query(name: str) -> str:
+    """The search that finds a tag's conversations (quoted when it has spaces)."""
+    return f'tag:"{name}"' if " " in name else f"tag:{name}"
 
 
 class WorkScreen(FrontdeskScreen):
@@ -24,21 +46,40 @@ class WorkScreen(FrontdeskScreen):
         """The conversations an action applies to."""
         raise NotImplementedError
 
-    def target_tags(self) -> tuple[str, ...]:
-        """The tags the (first) target has, offered for removal."""
-        return ()
-
     def target_snoozed(self) -> bool:
         return False
 
+    def target_tier(self) -> str | None:
+        """The tier of the (first) target's customer, marked in the tier picker."""
+        return None
+
     def action_close(self) -> None:
         ids = self.targets()
-        if ids:
-            self.change(
-                lambda b: b.set_status(ids, Status.CLOSED),
-                f"Closed {_plural(len(ids), 'conversation')}",
-                "closed",
-            )
+        if not ids:
+            return
+        if self.backend.config.tags.prompt_on_close:
+            self._close_or_ask(ids)
+        else:
+            self._close(ids, TagChanges())
+
+    def _close(self, ids: list[int], changes: TagChanges) -> None:
+        def close(backend: Backend) -> None:
+            backend.retag(ids, changes.add, changes.remove)
+            backend.set_status(ids, Status.CLOSED)
+
+        tagged = f", tagged {_hashtags(changes.add)}" if changes.add else ""
+        self.change(close, f"Closed {_plural(len(ids), 'conversation')}{tagged}", "closed")
+
+    @work(thread=True, exit_on_error=False, group="tags")
+    def _close_or_ask(self, ids: list[int]) -> None:
+        """Closes at once when every conversation has a category tag; else asks for one."""
+        choices = self.backend.tag_choices()
+        current = self.backend.tags_of(ids)
+        categories = {c.name for c in choices if c.kind == CATEGORY}
+        if all(categories & set(tags) for tags in current):
+            self.app.call_from_thread(self._close, ids, TagChanges())
+            return
+        self.app.call_from_thread(self._show_tag_picker, ids, choices, current, True)
 
     def action_reopen(self) -> None:
         ids = self.targets()
@@ -113,38 +154,210 @@ class WorkScreen(FrontdeskScreen):
     def action_tag(self) -> None:
         ids = self.targets()
         if ids:
-            self._pick_tag(ids, self.target_tags())
+            self._pick_tags(ids)
 
     @work(thread=True, exit_on_error=False, group="tags")
-    def _pick_tag(self, ids: list[int], current: tuple[str, ...]) -> None:
-        known = self.backend.all_tags()
-        self.app.call_from_thread(self._show_tag_picker, ids, current, known)
+    def _pick_tags(self, ids: list[int]) -> None:
+        choices = self.backend.tag_choices()
+        current = self.backend.tags_of(ids)
+        self.app.call_from_thread(self._show_tag_picker, ids, choices, current, False)
 
-    def _show_tag_picker(self, ids: list[int], current: tuple[str, ...], known: list[str]) -> None:
+    def _show_tag_picker(
+        self,
+        ids: list[int],
+        choices: list[TagChoice],
+        current: list[tuple[str, ...]],
+        closing: bool,
+    ) -> None:
+        states = {c.name: states_for(c.name, current) for c in choices}
+        count = _plural(len(ids), "conversation")
+        title = f"Tag before closing {count}" if closing else f"Tag {count}"
+
+        def chosen(result: TagChanges | TagFilter | None) -> None:
+            if isinstance(result, TagFilter):
+                self.filter_by_tag(result.name)
+            elif isinstance(result, TagChanges) and closing:
+                self._close(ids, result)
+            elif isinstance(result, TagChanges) and result:
+                parts = [f"Tagged {_hashtags(result.add)}"] if result.add else []
+                parts += [f"untagged {_hashtags(result.remove)}"] if result.remove else []
+                notice = f"{', '.join(parts).capitalize()} ({count})"
+                self.change(lambda b: b.retag(ids, result.add, result.remove), notice, "tagged")
+
+        self.app.push_screen(TagPickerScreen(title, choices, states, closing=closing), chosen)
+
+    def filter_by_tag(self, name: str) -> None:
+        """Shows the queue filtered to the conversations carrying the tag (Esc clears it)."""
+        from tui.screens.queue import QueueScreen
+
+        while len(self.app.screen_stack) > 1 and not isinstance(self.app.screen, QueueScreen):
+            self.app.pop_screen()
+        if isinstance(self.app.screen, QueueScreen):
+            self.app.screen.search(tag_query(name))
+
+    def action_filter_tag(self) -> None:
+        """The palette's "Filter by tag…": pick a tag, see its conversations."""
+        self._pick_tag_to(
+            "Show the conversations tagged…", lambda name: self.filter_by_tag(str(name))
+        )
+
+    def action_rename_tag(self) -> None:
+        """The palette's "Rename tag…" (and "Merge tags…": renaming onto an existing tag
+        merges the two)."""
+
+        def rename(old: object) -> None:
+            def typed(text: str) -> tuple[str, object] | None:
+                new = normalize_tag(text)
+                return (f"Rename #{clean_line(str(old))} to #{clean_line(new)}", new)
+
+            def chosen(new: object) -> None:
+                if isinstance(new, str) and new != old:
+                    self.change(
+                        lambda b: b.rename_tag(str(old), new),
+                        f"#{clean_line(str(old))} is now #{clean_line(new)}",
+                        "tagged",
+                    )
+
+            self._pick_tag_to(
+                f"Rename #{clean_line(str(old))} to… (an existing tag: merge into it)",
+                chosen,
+                typed=typed,
+                verb="Merge into",
+                skip=str(old),
+            )
+
+        self._pick_tag_to("Rename or merge which tag?", rename)
+
+    def _pick_tag_to(
+        self,
+        title: str,
+        then: Callable[[object], None],
+        *,
+        typed: Callable[[str], tuple[str, object] | None] | None = None,
+        verb: str = "",
+        skip: str = "",
+    ) -> None:
+        self._load_tag_list(title, then, typed, verb, skip)
+
+    @work(thread=True, exit_on_error=False, group="tags")
+    def _load_tag_list(
+        self,
+        title: str,
+        then: Callable[[object], None],
+        typed: Callable[[str], tuple[str, object] | None] | None,
+        verb: str,
+        skip: str,
+    ) -> None:
+        choices = [c for c in self.backend.tag_choices() if c.name != skip]
         options: list[tuple[Text | str, object]] = [
-            (Text(f"− remove #{clean_line(tag)}", style="#e06c75"), (tag, False)) for tag in current
+            (f"{verb} #{clean_line(c.name)}".strip(), c.name) for c in choices
         ]
-        options += [(f"#{clean_line(tag)}", (tag, True)) for tag in known if tag not in current]
 
-        def typed(text: str) -> tuple[str, object] | None:
-            tag = " ".join(text.split()).lower()
-            if not tag or tag in current or tag in known:
-                return None
-            return f"+ new tag #{clean_line(tag)}", (tag, True)
+        def show() -> None:
+            def chosen(value: object) -> None:
+                if value is not None:
+                    then(value)
 
-        def chosen(choice: object) -> None:
-            if isinstance(choice, tuple):
-                tag, add = choice
-                verb = "Tagged" if add else "Untagged"
-                self.change(lambda b: b.tag(ids, tag, add), f"{verb} #{clean_line(tag)}", "tagged")
+            self.app.push_screen(
+                ChoiceScreen(
+                    title,
+                    options,
+                    typed=typed or (lambda _text: None),
+                    placeholder="type to filter",
+                    filter_options=True,
+                ),
+                chosen,
+            )
+
+        self.app.call_from_thread(show)
+
+    def action_set_tier(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        current = self.target_tier()
+        targets = self.backend.config.sla.first_response
+        options: list[tuple[Text | str, object]] = []
+        for tier in TIERS:
+            label = render.tier_badge(tier)
+            label.append(f" {tier:<8}", style="bold" if tier == current else "")
+            label.append(f" first reply within {targets.get(tier, '?')}", style="dim")
+            if tier == current:
+                label.append("  (now)", style="#e5c07b")
+            options.append((label, tier))
+
+        def chosen(tier: object) -> None:
+            if isinstance(tier, str):
+                self.change(
+                    lambda b: b.set_tier(ids, tier),
+                    f"Tier set to {tier} ({_plural(len(ids), 'conversation')})",
+                    "tier",
+                )
 
         self.app.push_screen(
             ChoiceScreen(
-                f"Tag {_plural(len(ids), 'conversation')}",
+                f"Set the customer's tier ({_plural(len(ids), 'conversation')})",
                 options,
-                typed=typed,
-                placeholder="type a tag: new, or filter the known ones",
+                typed=lambda _text: None,
+                placeholder="type to filter",
                 filter_options=True,
             ),
             chosen,
         )
+
+    def edit_customer_of(self) -> int | None:
+        """The conversation whose customer `V` edits."""
+        return None
+
+    # -- handoffs and sales signals ---------------------------------------------------------
+
+    def target_row(self) -> QueueRow | None:
+        """The one conversation `h` hands off (the cursor row on the queue)."""
+        return None
+
+    def start_handoff(self, conversation_id: int, plan: HandoffPlan) -> None:
+        """Opens the composer on the handoff's reply."""
+        raise NotImplementedError
+
+    def action_handoff(self) -> None:
+        from tui.screens.handoff import NO_COLLEAGUES, ask_handoff
+
+        row = self.target_row()
+        if row is None:
+            return
+        colleagues = self.backend.colleague_suggestions(row.sales_signal)
+        if not colleagues:
+            self.notify(NO_COLLEAGUES, title="Hand off", timeout=10, markup=False)
+            return
+        ask_handoff(self.app, row, colleagues, lambda plan: self.start_handoff(row.id, plan))
+
+    def action_sales_verdict(self) -> None:
+        """`$`: the detector was wrong, either way: a sale becomes "not a sale" and back."""
+        ids = self.targets()
+        row = self.target_row()
+        if not ids or row is None:
+            return
+        verdict = not row.sales_signal
+        words = "a sale" if verdict else "not a sale"
+        self.change(
+            lambda b: b.set_sales_verdict(ids, verdict),
+            f"Marked {words} ({_plural(len(ids), 'conversation')})",
+            "sales",
+        )
+
+    def action_edit_customer(self) -> None:
+        conversation_id = self.edit_customer_of()
+        if conversation_id is not None:
+            self._open_customer_editor(conversation_id)
+
+    @work(thread=True, exit_on_error=False, group="customer")
+    def _open_customer_editor(self, conversation_id: int) -> None:
+        customer = self.backend.customer_of(conversation_id)
+        self.app.call_from_thread(self._show_customer_editor, customer)
+
+    def _show_customer_editor(self, customer: Customer) -> None:
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self.post_message(self.Changed("Customer saved", "customer"))
+
+        self.app.push_screen(CustomerEditor(customer, self.backend), closed)

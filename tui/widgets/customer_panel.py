@@ -1,4 +1,5 @@
-"""Who the customer is: name, company, tier, addresses, and their other conversations."""
+"""Who the customer is: name, company, tier and where it came from, plan, monthly revenue,
+trial days left, how often and how lately they wrote, addresses, note, other conversations."""
 
 from __future__ import annotations
 
@@ -7,12 +8,34 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from mail.sanitize import clean_line
+from mail.sanitize import clean_line, clean_text
 from storage.queues import CustomerOverview
 from tui import render
 
+TIER_SOURCES = {
+    "rule": "by a config rule",
+    "domain": "from their company's domain",
+    "import": "imported",
+    "manual": "set by hand",
+}
+LABEL = 9  # the width of the field names
+
+
+def money(cents: int) -> str:
+    whole, part = divmod(cents, 100)
+    return f"${whole:,}.{part:02d}" if part else f"${whole:,}"
+
+
+def _field(text: Text, label: str, value: Text | str, width: int) -> None:
+    text.append(f"{label:<{LABEL}}", style="dim")
+    if isinstance(value, str):
+        value = Text(render.fit(value, width - LABEL), end="")
+    text.append_text(value)
+    text.append("\n")
+
 
 def customer_text(overview: CustomerOverview | None, now: datetime, width: int = 34) -> Text:
+    """Who they are and what they pay; `v` and `V` change it."""
     text = Text()
     if overview is None:
         text.append("No customer on record", style="dim")
@@ -21,15 +44,39 @@ def customer_text(overview: CustomerOverview | None, now: datetime, width: int =
     text.append(clean_line(customer.name) or clean_line(customer.email), style="bold")
     text.append("\n")
     if customer.company:
-        text.append(clean_line(customer.company))
+        text.append(render.fit(clean_line(customer.company), width))
         text.append("\n")
     if customer.tier == "unknown":
-        text.append("tier unknown\n", style="dim")
+        text.append("tier unknown", style="dim")
     else:
         text.append_text(render.tier_badge(customer.tier))
-        text.append(f" {customer.tier}\n")
+        text.append(f" {customer.tier}")
+    source = TIER_SOURCES.get(customer.tier_source)
+    if source:
+        text.append(f" · {source}", style="dim")
+    text.append("\n")
+    if customer.plan:
+        _field(text, "Plan", clean_line(customer.plan), width)
+    if customer.mrr_cents is not None:
+        _field(text, "Revenue", f"{money(customer.mrr_cents)} a month", width)
+    if customer.trial_ends is not None:
+        days = (customer.trial_ends - render.today(now)).days
+        soon = customer.tier == "trial" and render.trial_ending(days)
+        words = render.trial_words(days).removeprefix("trial ")
+        style = f"bold {render.RED}" if soon else ""
+        _field(text, "Trial", Text(f"{'⚠ ' if soon else ''}{words}", style=style), width)
+    count = overview.lifetime_conversations
+    _field(text, "Talked", f"{count} conversation{'s' if count != 1 else ''}", width)
+    if overview.last_contact_at is not None:
+        local = overview.last_contact_at.astimezone()
+        last = f"{render.age(overview.last_contact_at, now)} ago, {local:%d %b %Y}"
+        _field(text, "Last", last, width)
     for address in overview.addresses:
-        text.append(f"{clean_line(address)}\n", style="#61afef")
+        text.append(f"{render.fit(clean_line(address), width)}\n", style="#61afef")
+    if customer.note.strip():
+        text.append("\nNote\n", style="bold")
+        text.append(clean_text(customer.note).strip())
+        text.append("\n")
     text.append("\nOther conversations", style="bold")
     if not overview.conversations:
         text.append("\n none", style="dim")

@@ -9,10 +9,8 @@ from textual.widgets import Static
 
 from mail.sanitize import clean_line
 from storage.queues import QUEUES, QueueKey
-from tui.bindings import JUMP_LETTERS
-from tui.render import fit
+from tui.render import RED, fit
 
-_LETTER = {queue: letter for letter, queue in JUMP_LETTERS.items()}
 SHORT_TITLES = {
     QueueKey.NEEDS_REPLY: "Reply",
     QueueKey.UNASSIGNED: "Unassigned",
@@ -39,6 +37,15 @@ class QueueNav(Static):
     def _count(self, key: QueueKey) -> str:
         return str(self.counts[key]) if key in self.counts else "…"
 
+    @staticmethod
+    def _style(key: QueueKey, count: str, active: bool) -> str:
+        """Bold when current; dim when empty; a customer at risk of leaving stands out."""
+        if key == QueueKey.AT_RISK and count not in ("0", "…"):
+            return f"bold {RED} reverse" if active else f"bold {RED}"
+        if active:
+            return "bold reverse"
+        return "" if count not in ("0", "…") else "dim"
+
     def _sidebar(self) -> Text:
         width = max(10, self.size.width)
         text = Text(no_wrap=True, end="")
@@ -53,8 +60,7 @@ class QueueNav(Static):
             label = f"{key} {queue.title}"
             line = f"{fit(label, width - 6):<{width - 5}}{count:>4} "
             active = self.search is None and queue.key == self.current
-            style = "bold reverse" if active else ("" if count not in ("0", "…") else "dim")
-            text.append(line, style=style)
+            text.append(line, style=self._style(queue.key, count, active))
             text.append("\n")
         text.append("\n g+letter · / search", style="dim")
         return text
@@ -72,8 +78,7 @@ class QueueNav(Static):
             if active:
                 current = len(segments)
             count = self._count(queue.key)
-            style = "bold reverse" if active else ("" if count not in ("0", "…") else "dim")
-            segments.append((f" {title} {count} ", style))
+            segments.append((f" {title} {count} ", self._style(queue.key, count, active)))
         start, end = _window([len(label) for label, _ in segments], current, width - 2)
         text = Text(no_wrap=True, end="")
         text.append("‹" if start > 0 else " ", style="dim")

@@ -1,10 +1,11 @@
 """The queue as a table: one conversation a row, columns chosen for the width (80 columns
-shows marks, tier, customer, subject with preview, and the clock; wide terminals add company,
-preview, tags and assignee). Refreshing keeps the cursor on the same conversation."""
+shows marks, tier, customer, subject with preview, and one clock: the SLA where a reply is
+owed, else the age; wide terminals add company, trial days, preview, tags, assignee and the
+age beside the SLA clock). Refreshing keeps the cursor on the same conversation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from textual.widgets import DataTable
 
 from storage.queues import QueueRow
 from tui import render
+from tui.backend import HandoffStatus
 from tui.bindings import QUEUE_TABLE
 
 WIDE = 120
@@ -22,26 +24,37 @@ WIDE = 120
 class Layout:
     """Column widths for one terminal width; 0 means the column is not shown."""
 
+    tier: int  # 3: the badge; 7: with a trial's days left beside it
     customer: int
     company: bool
     subject: int
     preview: int
     tags: int
     assignee: int
+    # Beside the SLA clock, a column for the age; without it, one column shows the SLA clock
+    # where a reply is owed and the age elsewhere.
+    age: bool
+
+
+MARKS, SLA, AGE = 4, 6, 4
 
 
 def layout_for(width: int) -> Layout:
-    # Fixed columns: marks 4, tier 3, clock 4; each column adds 2 cells of padding.
+    # Each column adds 2 cells of padding; 2 more for the scroll bar.
     if width >= WIDE:
-        customer, tags, assignee = 26, 12, 7
-        fixed = 4 + 3 + 4 + customer + tags + assignee + 2 * 8 + 2
+        customer = 26 if width >= 150 else 22
+        tier, tags, assignee = 7, 9, 6
+        fixed = MARKS + tier + customer + tags + assignee + SLA + AGE + 2 * 9 + 2
         rest = max(20, width - fixed)
-        subject = min(60, rest * 11 // 20)
-        return Layout(customer, True, subject, rest - subject, tags, assignee)
-    customer = 16 if width < 100 else 20
-    assignee = 0 if width < 100 else 6
-    fixed = 4 + 3 + 4 + customer + assignee + 2 * (6 if assignee else 5) + 2
-    return Layout(customer, False, max(16, width - fixed), 0, 0, assignee)
+        subject = min(60, rest * 4 // 7)
+        return Layout(tier, customer, True, subject, rest - subject, tags, assignee, True)
+    if width >= 100:
+        customer, assignee = 20, 6
+        fixed = MARKS + 3 + customer + assignee + SLA + AGE + 2 * 7 + 2
+        return Layout(3, customer, False, max(16, width - fixed), 0, 0, assignee, True)
+    customer = 16
+    fixed = MARKS + 3 + customer + SLA + 2 * 5 + 2
+    return Layout(3, customer, False, max(16, width - fixed), 0, 0, 0, False)
 
 
 class QueueTable(DataTable[Text]):
@@ -61,6 +74,7 @@ class QueueTable(DataTable[Text]):
         self._now: datetime | None = None
         self._me = ""
         self._marked: frozenset[int] = frozenset()  # the selection as last drawn
+        self._handoffs: Mapping[int, HandoffStatus] = {}
 
     @property
     def current_id(self) -> int | None:
@@ -72,10 +86,19 @@ class QueueTable(DataTable[Text]):
     def ids_in_order(self) -> list[int]:
         return [row.id for row in self.rows_shown]
 
-    def show(self, rows: Sequence[QueueRow], now: datetime, me: str) -> None:
+    def show(
+        self,
+        rows: Sequence[QueueRow],
+        now: datetime,
+        me: str,
+        handoffs: Mapping[int, HandoffStatus] | None = None,
+    ) -> None:
         """Shows `rows`, keeping the cursor on the conversation it was on (else at the same
-        position, which after closing a conversation is the next one)."""
+        position, which after closing a conversation is the next one). `handoffs`: the
+        current handoff of the rows handed off or shared, for their age and follow-up."""
         rows = tuple(rows)
+        if handoffs is not None:
+            self._handoffs = handoffs
         same_minute = self._now is not None and self._now.replace(second=0, microsecond=0) == (
             now.replace(second=0, microsecond=0)
         )
@@ -101,8 +124,8 @@ class QueueTable(DataTable[Text]):
         scroll_y = self.scroll_y
         self.clear(columns=True)
         spec = self._layout
-        self.add_column("", width=4, key="marks")
-        self.add_column("", width=3, key="tier")
+        self.add_column("", width=MARKS, key="marks")
+        self.add_column("", width=spec.tier, key="tier")
         self.add_column("Customer", width=spec.customer, key="customer")
         self.add_column("Subject", width=spec.subject, key="subject")
         if spec.preview:
@@ -111,7 +134,11 @@ class QueueTable(DataTable[Text]):
             self.add_column("Tags", width=spec.tags, key="tags")
         if spec.assignee:
             self.add_column("Owner", width=spec.assignee, key="assignee")
-        self.add_column("Age", width=4, key="clock")
+        if spec.age:
+            self.add_column("SLA", width=SLA, key="sla")
+            self.add_column("Age", width=AGE, key="clock")
+        else:
+            self.add_column("Due", width=SLA, key="sla")
         for row in self.rows_shown:
             self.add_row(*self._cells(row), key=str(row.id))
         self.scroll_y = scroll_y
@@ -121,14 +148,9 @@ class QueueTable(DataTable[Text]):
         spec, now = self._layout, self._now
         cells = [
             render.marks(row, now, row.id in self.selected),
-            render.tier_badge(row.tier),
+            render.tier_cell(row, now, wide=spec.tier > 3),
             render.customer(row, spec.customer, spec.company),
-            render.subject_and_preview(
-                row,
-                spec.subject,
-                with_preview=not spec.preview,
-                owner="" if spec.assignee else render.assignee(row.assignee, 12, self._me).plain,
-            ),
+            self._subject(row, spec),
         ]
         if spec.preview:
             cells.append(render.preview(row, spec.preview))
@@ -136,8 +158,30 @@ class QueueTable(DataTable[Text]):
             cells.append(render.tags(row, spec.tags))
         if spec.assignee:
             cells.append(render.assignee(row.assignee, spec.assignee, self._me))
-        cells.append(render.clock(row, now))
+        if spec.age:
+            cells += [render.sla_clock(row, now), render.clock(row, now)]
+        else:
+            cells.append(render.due_or_age(row, now))
         return cells
+
+    def _subject(self, row: QueueRow, spec: Layout) -> Text:
+        """The subject cell, led by who it was handed to (⇢Pete 2d) when it was."""
+        assert self._now is not None
+        status = self._handoffs.get(row.id)
+        mark = render.colleague_mark(
+            row,
+            self._now,
+            status.handoff.at if status else None,
+            status.overdue if status else False,
+        )
+        width = spec.subject - (len(mark) + 1 if mark else 0)
+        subject = render.subject_and_preview(
+            row,
+            width,
+            with_preview=not spec.preview,
+            owner="" if spec.assignee else render.assignee(row.assignee, 12, self._me).plain,
+        )
+        return Text.assemble(mark, " ", subject, end="", no_wrap=True) if mark else subject
 
     def toggle_selected(self) -> None:
         current = self.current_id
