@@ -20,6 +20,7 @@ from tests.support.tui import (
     make_app,
     notices,
     run_async,
+    run_command,
     screen_text,
     settle,
     team_config,
@@ -104,13 +105,7 @@ async def test_the_palette_reaches_the_actions(db: Path, tmp_path: Path) -> None
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
-        await type_text(pilot, "queue: Closed")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "queue: Closed")
         screen = app.screen
         assert isinstance(screen, QueueScreen) and screen.queue.value == "closed"
 

@@ -14,7 +14,7 @@ from mail.templates import first_name
 from storage import queues, replies
 from storage.db import Store
 from storage.queues import QueueKey
-from tests.support.tui import NOW, make_app, notices, run_async, settle, type_text
+from tests.support.tui import NOW, make_app, notices, run_async, run_command, settle, type_text
 from tui.app import FrontdeskApp
 from tui.screens.choice import ChoiceScreen
 from tui.screens.replies_manager import RepliesManagerScreen, ReplyEditor
@@ -264,11 +264,6 @@ async def test_the_palette_opens_the_manager(replies_db: Path, tmp_path: Path) -
     app = make_app(replies_db, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await type_text(pilot, "Saved replies")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "Saved replies")
         assert isinstance(app.screen, RepliesManagerScreen)
         assert len(app.screen.saved) == 7

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
 from mail.ingest import Ingestor
@@ -25,6 +24,7 @@ from tests.support.tui import (
     make_app,
     notices,
     run_async,
+    run_command,
     screen_text,
     settle,
     type_text,
@@ -138,13 +138,7 @@ async def test_the_palette_opens_the_reports(known: Path, tmp_path: Path) -> Non
     app = make_app(known, tmp_path, demo=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
-        await type_text(pilot, "Reports")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "Reports")
         assert isinstance(app.screen, ReportsScreen)
 
 

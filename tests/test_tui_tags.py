@@ -17,6 +17,7 @@ from tests.support.tui import (
     make_app,
     notices,
     run_async,
+    run_command,
     screen_text,
     settle,
     team_config,
@@ -153,10 +154,7 @@ async def test_a_tag_is_renamed_from_the_palette(db: Path, tmp_path: Path) -> No
     app = make_app(db, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "Rename tag")
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "Rename tag")
         await type_text(pilot, "defect")
         await pilot.press("enter")
         await settle(pilot)

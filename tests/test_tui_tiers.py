@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from textual.command import CommandPalette
 
 from mail import customers as customer_rules
 from mail.config import Config, SlaConfig
@@ -26,6 +25,7 @@ from tests.support.tui import (
     make_app,
     notices,
     run_async,
+    run_command,
     screen_text,
     settle,
     team_config,
@@ -458,13 +458,8 @@ async def test_the_palette_opens_the_editor_and_help_lists_both_keys(
         await pilot.press("question_mark")
         text = screen_text(app)
         assert "set_tier" in text and "edit_customer" in text
-        await pilot.press("escape", "ctrl+p")
-        await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
-        await type_text(pilot, "edit customer")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await pilot.press("escape")
+        await run_command(pilot, "edit customer")
         assert isinstance(app.screen, CustomerEditor)
 
 

@@ -170,3 +170,17 @@ async def type_text(pilot: Pilot[object], text: str) -> None:
     else:
         raise AssertionError(f"nothing to type into: {focused!r}")
     await pilot.pause()
+
+
+async def run_command(pilot: Pilot[object], name: str) -> None:
+    """Runs a command from the palette the way a user does: ctrl+p, its name, Enter."""
+    from textual.command import CommandPalette
+
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await type_text(pilot, name)
+    await pilot.pause(0.3)  # the palette searches in a worker
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
