@@ -177,7 +177,7 @@ def hand_off(
     note_item = None
     if mode == "pass":
         note_item = _queue_note(
-            store, config, conversation_id, colleague, note, who, moment, delay, reply.send_after
+            store, config, conversation_id, colleague, note, who, moment, reply.send_after
         )
     with store.atomic():
         cursor = store.conn.execute(
@@ -223,9 +223,9 @@ def _queue_note(
     note: str,
     actor: str,
     now: datetime,
-    delay: float | None,
     send_after: datetime,
 ) -> OutboxItem:
+    """Queues the note to the colleague; it leaves with the reply (one undo window for both)."""
     conversation = conversations.get(store, conversation_id)
     thread = messages.messages_of(store, conversation_id)
     us = identity(config)
@@ -264,7 +264,6 @@ def _queue_note(
         send_after=send_after,
         kind="handoff",
     )
-    del delay  # the note leaves with the reply: one undo window for both
     return outbox_item(store, outbox_id)
 
 
