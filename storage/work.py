@@ -144,6 +144,9 @@ def normalize_tag(name: str) -> str:
     tag = " ".join(name.split()).lower()
     if not tag:
         raise WorkError("a tag needs at least one letter")
+    if '"' in tag or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in tag):
+        # A quote would end `tag:"…"` in a search; a control character is never a name.
+        raise WorkError('a tag cannot contain " or control characters')
     if len(tag) > _MAX_TAG_CHARS:
         raise WorkError(f"a tag is at most {_MAX_TAG_CHARS} characters long")
     return tag

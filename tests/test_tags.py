@@ -13,6 +13,7 @@ from storage.db import Store
 from storage.errors import NotFoundError
 from storage.models import Status
 from storage.tags import TagError, TagInfo
+from storage.work import WorkError, normalize_tag
 from tests.conftest import run_cli
 from tests.test_queues import ME, NOW, fill
 
@@ -161,3 +162,9 @@ def test_cli_renames_and_merges_and_says_what_is_wrong(
     assert run_cli(capsys, "tags", "owner", "angry", "Support")[0] == 0
     code, _, err = run_cli(capsys, "tag", "999", "x")
     assert code == 2 and err.startswith("frontdesk: error:")
+
+
+@pytest.mark.parametrize("name", ['say "hi"', "a\x1bb", "tab\x07"])
+def test_a_tag_cannot_hold_a_quote_or_a_control_character(name: str) -> None:
+    with pytest.raises(WorkError, match="cannot contain"):
+        normalize_tag(name)

@@ -233,3 +233,26 @@ async def test_closing_from_inside_a_conversation_asks_then_moves_on(
         await settle(pilot)
         assert app.screen.conversation_id == rows[1]  # type: ignore[attr-defined]
     assert tags_of(db, rows[0]) == ("user-issue",)
+
+
+@run_async
+async def test_tags_named_like_the_pickers_own_lines_are_just_tags(
+    db: Path, tmp_path: Path
+) -> None:
+    first, second = needs_reply(db)[:2]
+    with Store.open(db) as store:
+        work.add_tag(store, [second], "create", actor=ME)
+        work.add_tag(store, [second], "close-untagged", actor=ME)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "crea")  # the tag `create` and the offer to create `crea`
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[ ] create" in text and "+ Create tag 'crea'" in text
+        await pilot.press("enter")  # the tag comes first: it is toggled, nothing is created
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert tags_of(db, first) == ("create",)

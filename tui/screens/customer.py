@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from mail.customers import CustomerError
 from mail.sanitize import clean_line
@@ -190,6 +191,13 @@ class CustomerEditor(ModalScreen[bool]):
             self.app.call_from_thread(self.show_error, str(exc))
             return
         self.app.call_from_thread(self.dismiss, True)
+
+    @on(Worker.StateChanged)
+    def _failed(self, event: Worker.StateChanged) -> None:
+        # Anything else that stops the save (a locked store…) is said here: this screen is
+        # modal, and the worker's failure does not reach the app's handler.
+        if event.state == WorkerState.ERROR:
+            self.show_error(f"not saved: {event.worker.error}")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

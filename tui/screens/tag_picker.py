@@ -25,7 +25,8 @@ from tui.backend import TagChoice
 CATEGORY, MODIFIER, OTHER = "category", "modifier", "other"
 ON, OFF, PARTIAL = "on", "off", "partial"
 _MARKS = {ON: ("[x]", "bold #98c379"), OFF: ("[ ]", "dim"), PARTIAL: ("[-]", "#e5c07b")}
-_CREATE, _CLOSE_UNTAGGED = "create", "close-untagged"
+# The picker's own lines: keys no tag can have (a tag never starts with a space).
+_CREATE, _CLOSE_UNTAGGED = " create", " close-untagged"
 
 
 @dataclass(frozen=True)
