@@ -21,6 +21,9 @@ from storage.tags import ensure_tags
 
 TEAM_ADDRESSES = (demo.SUPPORT_ADDRESS,)
 _DONE_AFTER = timedelta(days=3)
+# An open thread quiet this long was settled some other way (a call, a reply from a phone the
+# store never saw): a team working the queue daily has nothing that old left waiting.
+_SETTLED_AFTER = timedelta(days=10)
 
 
 def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]:
@@ -97,11 +100,12 @@ def demo_config() -> Config:
 
 def _close_finished(store: Store, now: datetime) -> None:
     """Closes what the team would have closed: quiet for days, and either answered by us last
-    or ended by the customer's thanks."""
+    or ended by the customer's thanks; and what has been quiet for weeks."""
     for conversation in conversations.queue(store, "all"):
         quiet = now - conversation.last_message_at > _DONE_AFTER
         thanked = conversation.awaiting_reply and _is_thanks(conversation.preview)
-        if quiet and (not conversation.awaiting_reply or thanked):
+        settled = now - conversation.last_message_at > _SETTLED_AFTER
+        if settled or (quiet and (not conversation.awaiting_reply or thanked)):
             closed_at = conversation.last_message_at + timedelta(hours=2)
             conversations.set_status(
                 store, conversation.id, Status.CLOSED, actor="Dana Whitfield", at=closed_at
