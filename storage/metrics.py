@@ -399,7 +399,7 @@ class _Timeline:
     replies_before: int  # ours in the period before
     replied: set[int]  # conversations with one of ours in the period
     replied_before: set[int]  # conversations with one of ours in the period before
-    tiers: dict[int, str]
+    tiers: dict[int, str]  # of the conversations active in the period
 
 
 # The handoff notes to a colleague: `is_ours`, but not replies to the customer.
@@ -418,12 +418,14 @@ def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timel
     and of the one before [lo, mid), walking the messages of each conversation active in them
     in order (the covering index gives that order without reading a message row; at the same
     second, the customer's message comes first)."""
+    # The tiers are only asked for the period's waits: those of the conversations active in
+    # it, not since `lo` (for a long period, reading twice as many conversations).
     tiers: dict[int, str] = dict(
         store.conn.execute(
             "SELECT c.id, coalesce(cu.tier, 'unknown') FROM conversations c"
             " LEFT JOIN customers cu ON cu.id = c.customer_id"
-            " WHERE c.last_message_at >= ?1 AND +c.first_message_at < ?2",
-            (lo, hi),
+            " WHERE c.last_message_at >= ? AND +c.first_message_at < ?",
+            (mid, hi),
         )
     )
     # Only what the walk needs, handoff notes left out by SQLite: one row per message of
