@@ -395,10 +395,10 @@ class _Timeline:
     waits: list[_Wait]
     incoming: list[int]  # dates of customer messages in the period
     incoming_before: int  # customer messages in the period before
-    replies_sent: int  # ours in the period
     replies_before: int  # ours in the period before
     replied: set[int]  # conversations with one of ours in the period
     replied_before: set[int]  # conversations with one of ours in the period before
+    reply_ids: list[int]  # the message rows of ours in the period
     tiers: dict[int, str]  # of the conversations active in the period
 
 
@@ -431,7 +431,7 @@ def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timel
     # Only what the walk needs, handoff notes left out by SQLite: one row per message of
     # 100,000 conversations over a long period, so every column and test here counts.
     rows = store.conn.execute(
-        "SELECT m.conversation_id, m.date, m.is_ours FROM messages m"
+        "SELECT m.id, m.conversation_id, m.date, m.is_ours FROM messages m"
         f" WHERE m.conversation_id IN ({_ACTIVE})"
         f" AND NOT (m.is_ours AND m.id IN ({_NOTES}))"
         " ORDER BY m.conversation_id, m.date, m.is_ours, m.id",
@@ -441,13 +441,14 @@ def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timel
     waits: list[_Wait] = []
     append_wait = waits.append
     incoming: list[int] = []
-    incoming_before = replies_sent = replies_before = 0
+    incoming_before = replies_before = 0
     replied: set[int] = set()
+    reply_ids: list[int] = []
     replied_before: set[int] = set()
     current = -1
     waiting_since: int | None = None
     answered_before = False  # a wait of this conversation was already counted as the first
-    for conversation_id, moment, ours in rows:
+    for row_id, conversation_id, moment, ours in rows:
         if conversation_id != current:
             if waiting_since is not None and lo <= waiting_since < hi:
                 append_wait(_Wait(current, waiting_since, None, not answered_before, None))
@@ -455,7 +456,7 @@ def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timel
         if ours:
             if moment >= mid:
                 if moment < hi:
-                    replies_sent += 1
+                    reply_ids.append(row_id)
                     replied.add(conversation_id)
             elif moment >= lo:
                 replies_before += 1
@@ -483,8 +484,8 @@ def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timel
     if waiting_since is not None and lo <= waiting_since < hi:
         append_wait(_Wait(current, waiting_since, None, not answered_before, None))
     return _Timeline(
-        waits, incoming, incoming_before, replies_sent, replies_before, replied, replied_before,
-        tiers,
+        waits, incoming, incoming_before, replies_before, replied, replied_before,
+        reply_ids, tiers,
     )  # fmt: skip
 
 
@@ -570,7 +571,7 @@ def report(
             conversations_handled=len(replied | closed_by_hand),
             conversations_closed=sum(1 for c in closes if a <= c.closed_at < b),
             messages_incoming=len(timeline.incoming) if current else timeline.incoming_before,
-            replies_sent=timeline.replies_sent if current else timeline.replies_before,
+            replies_sent=len(timeline.reply_ids) if current else timeline.replies_before,
             unanswered=sum(1 for w in firsts if w.end is None),
             first_response=stats(answered(firsts)),
             next_response=stats(answered(nexts)),
@@ -631,7 +632,7 @@ def report(
             (mid, hi),
         ),
         breaches=_breaches(store, mid, hi),
-        teammates=_teammates(store, lo, period, mid, hi),
+        teammates=_teammates(store, timeline, period, mid, hi),
         tags=tag_figures,
         owners=owner_figures,
         feature_requests=_feature_requests(store, feature_tag, mid, hi, top),
@@ -732,7 +733,9 @@ def _breaches(store: Store, lo: int, hi: int) -> tuple[Breach, ...]:
     )  # fmt: skip
 
 
-def _teammates(store: Store, since: int, period: Period, lo: int, hi: int) -> tuple[Teammate, ...]:
+def _teammates(
+    store: Store, timeline: _Timeline, period: Period, lo: int, hi: int
+) -> tuple[Teammate, ...]:
     # Replies sent from frontdesk count for their `replied` event's actor, when they were
     # sent; the others (synced from the Sent folder) for their From name. An event comes
     # after its message's Date header: a day's slack.
@@ -745,19 +748,20 @@ def _teammates(store: Store, since: int, period: Period, lo: int, hi: int) -> tu
     ):
         sent[str(actor)] += int(count)
         conversations[str(actor)] += int(distinct)
-    # Ours in the period, as the walk counted them (the conversations active since `since`,
-    # handoff notes left out) less those sent from frontdesk: the covering index picks them
-    # out, and only their rows are read, for the From name.
+    from_frontdesk = {
+        row_id
+        for (row_id,) in store.conn.execute(
+            "SELECT m.id FROM messages m WHERE m.message_id IN"
+            " (SELECT json_extract(detail, '$.message_id') FROM events"
+            "  WHERE kind = 'replied' AND at >= ?)",
+            (lo - _DAY_SECONDS,),
+        )
+    }
+    others = [row_id for row_id in timeline.reply_ids if row_id not in from_frontdesk]
     for name, count, distinct in store.conn.execute(
-        "SELECT coalesce(nullif(trim(m.from_name), ''), ?4), count(*),"
-        " count(DISTINCT m.conversation_id) FROM messages m"
-        f" WHERE m.conversation_id IN ({_ACTIVE}) AND m.date >= ?3 AND m.date < ?2 AND m.is_ours"
-        f" AND m.id NOT IN ({_NOTES})"
-        " AND m.id NOT IN (SELECT f.id FROM messages f WHERE f.message_id IN"
-        "  (SELECT json_extract(detail, '$.message_id') FROM events"
-        "   WHERE kind = 'replied' AND at >= ?3 - ?5))"
-        " GROUP BY 1",
-        (since, hi, lo, OTHER_CLIENTS, _DAY_SECONDS),
+        "SELECT coalesce(nullif(trim(from_name), ''), ?), count(*), count(DISTINCT conversation_id)"
+        " FROM messages WHERE id IN (SELECT value FROM json_each(?)) GROUP BY 1",
+        (OTHER_CLIENTS, json.dumps(others)),
     ):
         sent[str(name)] += int(count)
         conversations[str(name)] += int(distinct)
