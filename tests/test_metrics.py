@@ -201,6 +201,22 @@ def test_volume_and_the_previous_period(store: Store, week: dict[str, int]) -> N
     assert previous.next_response == Stats(0, None, None, None)
 
 
+def test_the_previous_period_counts_only_its_own_messages(
+    store: Store, week: dict[str, int]
+) -> None:
+    # The walk covers both periods at once: E's 9 Nov exchange is the previous period's, its
+    # 16 Nov one this period's, and the handoff note of 18 Nov is no reply in either.
+    previous = week_report(store).previous
+    assert previous.conversations_handled == 1  # E, answered 9 Nov
+    assert (previous.conversations_closed, previous.unanswered) == (0, 0)
+    longer = metrics.report(
+        store, Period(at(9, 0), at(23, 0)), policy=None, owners=OWNERS, now=NOW
+    ).headline
+    assert (longer.messages_incoming, longer.replies_sent) == (8, 6)
+    assert longer.conversations_handled == 4  # A B C E
+    assert longer.unanswered == 1  # D
+
+
 def test_per_tier(store: Store, week: dict[str, int]) -> None:
     report = week_report(store)
     assert report.first_response_by_tier == {
