@@ -115,7 +115,10 @@ async def test_without_an_account_it_works_offline_and_says_why(db: Path, tmp_pa
     app = FrontdeskApp(db, Config(), now=Clock(), downloads=tmp_path)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
-        await pilot.pause(0.2)
+        for _ in range(50):  # the sync and sender loops report when they get to it
+            if "offline: no IMAP" in screen_text(app) and app.status.send_unavailable:
+                break
+            await pilot.pause(0.1)
         text = screen_text(app)
         assert "offline: no IMAP account configured" in text
         assert "Offline: no IMAP account configured" in notices(app)
