@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from mail import templates
 from mail.compose import header_safe, validate_address
 from mail.config import ColleagueConfig, Config, parse_business_hours
-from mail.customers import local_zone_name
+from mail.customers import sla_policy
 from mail.parse import without_reply_prefixes
 from mail.replies import agent_name, context_for
 from mail.sanitize import clean_text
@@ -34,7 +34,6 @@ from storage.models import Message
 from storage.timeutil import to_epoch
 
 MODES = ("pass", "cc")
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NOTE_MESSAGES = 12  # the conversation so far, as the note quotes it: the latest this many
 
 
@@ -80,13 +79,12 @@ def suggestions(config: Config, sales_signal: bool) -> list[ColleagueConfig]:
 def when_in_touch(colleague: ColleagueConfig, config: Config, now: datetime) -> str:
     """'today', 'tomorrow' or 'on Monday': the colleague's next working hours, in their
     hours (else the team's business hours, else 09:00-17:00) on the team's working days."""
-    hours = parse_business_hours(colleague.hours or config.sla.business_hours) or (
-        dt_time(9),
-        dt_time(17),
+    team = sla_policy(config)  # the team's working days, hours and time zone, parsed once
+    hours = (
+        parse_business_hours(colleague.hours) or team.business_hours or (dt_time(9), dt_time(17))
     )
-    zone = ZoneInfo(config.sla.timezone or local_zone_name())
-    local = now.astimezone(zone)
-    working = {_DAYS.index(d.lower()) for d in config.sla.business_days} or set(range(5))
+    local = now.astimezone(ZoneInfo(team.timezone))
+    working = team.business_days or frozenset(range(5))
     for ahead in range(8):
         day: date = local.date() + timedelta(days=ahead)
         if day.weekday() not in working:
