@@ -470,7 +470,8 @@ def _check_sales(sales: SalesConfig, where: str) -> None:
     _check_range(where, "sales.threshold_percent", sales.threshold_percent, 1, 1000)
 
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Day names as `sla.business_days` takes them, Monday (0) first."""
 _DURATION = re.compile(r"^\s*(\d{1,5})\s*([mhd])\s*$")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -572,8 +573,8 @@ def _check_people_and_clocks(result: Config, where: str) -> Config:
     except ConfigError as exc:
         raise ConfigError(f"{where}: 'sla.business_hours': {exc}") from None
     for day in sla.business_days:
-        if day.lower() not in _DAYS:
-            raise ConfigError(f"{where}: 'sla.business_days' has {day!r}: use {', '.join(_DAYS)}")
+        if day.lower() not in DAYS:
+            raise ConfigError(f"{where}: 'sla.business_days' has {day!r}: use {', '.join(DAYS)}")
     if sla.business_hours and not sla.business_days:
         raise ConfigError(f"{where}: 'sla.business_days' must name at least one day")
     if sla.timezone:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mail.config import TIERS, Config, SalesConfig, parse_business_hours, parse_duration
+from mail.config import DAYS, TIERS, Config, SalesConfig, parse_business_hours, parse_duration
 from mail.signals import DEFAULT as DEFAULT_SALES_RULES
 from mail.signals import SalesRules
 from storage import customers, events, settings, sla
@@ -39,7 +39,6 @@ __all__ = [
     "update_customer",
 ]
 
-_DAY_NUMBERS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _CHURN_KEY = "churn_phrases"
 SALES_KEY = "sales_rules"
 _MAX_TEXT = 200  # name, company, plan
@@ -91,7 +90,7 @@ def sla_policy(config: Config) -> SlaPolicy:
         next_response_seconds=seconds(section.next_response),
         weight_seconds=seconds(section.weights),
         business_hours=parse_business_hours(section.business_hours),
-        business_days=frozenset(_DAY_NUMBERS[day.lower()] for day in section.business_days),
+        business_days=frozenset(DAYS.index(day.lower()) for day in section.business_days),
         timezone=section.timezone or local_zone_name(),
         warning_percent=section.warning_percent,
     )
