@@ -29,25 +29,22 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import accumulate
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import events
+from storage import waits as waits_store
 from storage.db import Store
 from storage.errors import FrontdeskError
-from storage.sla import SlaPolicy, business_windows
+from storage.sla import SlaPolicy
 from storage.timeutil import from_epoch, to_epoch
 
 COMPOSED_EVENT = "composed"
 FEATURE_REQUEST_TAG = "feature-request"
-OTHER_CLIENTS = "other clients"
-"""The teammate a reply synced from the Sent folder counts under when it has no From name."""
+OTHER_CLIENTS = waits_store.OTHER_CLIENTS
 
 UNOWNED = "unowned"
 MAX_BREACHES_LISTED = 100
@@ -312,47 +309,6 @@ def stats(seconds: Sequence[float]) -> Stats:
     )
 
 
-class _Clock:
-    """Seconds between two epoch instants: calendar, or business time from precomputed
-    working windows and their running totals (one bisect per figure)."""
-
-    def __init__(self, policy: SlaPolicy | None, zone: tzinfo, lo: int, hi: int) -> None:
-        self.business = policy is not None and policy.business_hours is not None
-        self.seconds: Callable[[int, int], int] = _calendar_seconds
-        if policy is None or policy.business_hours is None:
-            return
-        first_day = from_epoch(lo).astimezone(zone).date() - timedelta(days=1)
-        last_day = from_epoch(hi).astimezone(zone).date() + timedelta(days=1)
-        windows = business_windows(
-            first_day, last_day, policy.business_hours, policy.business_days, zone
-        )
-        opens = [w[0] for w in windows]
-        closes = [w[1] for w in windows]
-        before = [0, *accumulate(c - o for o, c in windows)]
-
-        # Called once per response over large periods: one closure, no attribute lookups and
-        # no call to min() (a third of its time when it had them).
-        def business_seconds(start: int, end: int) -> int:
-            if end <= start:
-                return 0
-            index = bisect_right(opens, end) - 1
-            if index < 0:
-                return 0
-            close = closes[index]
-            worked = before[index] + (end if end < close else close) - opens[index]
-            index = bisect_right(opens, start) - 1
-            if index >= 0:
-                close = closes[index]
-                worked -= before[index] + (start if start < close else close) - opens[index]
-            return worked
-
-        self.seconds = business_seconds
-
-
-def _calendar_seconds(start: int, end: int) -> int:
-    return end - start if end > start else 0
-
-
 class _LocalTime:
     """Weekday and hour of epoch instants in a zone, one zone lookup per UTC hour."""
 
@@ -375,130 +331,93 @@ class _LocalTime:
 # -- reading the store --------------------------------------------------------------------------
 
 
-class _Wait(NamedTuple):
-    conversation_id: int
-    start: int  # the customer message that started it
-    end: int | None  # our reply, None while unanswered
-    first: bool
-    seconds: int | None  # from start to end on the report's clock, None while unanswered
+@dataclass
+class _Responses:
+    """The waits of one kind (first or next responses) that started in the period: the
+    answered ones' lengths per tier (a tier whose waits are all unanswered has none) and per
+    week of the period, and when each unanswered one started, per tier."""
 
+    answered: dict[str, list[int]] = field(default_factory=dict)
+    unanswered: dict[str, list[int]] = field(default_factory=dict)
+    weeks: defaultdict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
-class _Close(NamedTuple):
-    conversation_id: int
-    closed_at: int
-    tier: str
-    seconds: int  # from the first message, on the report's clock
+    def lengths(self) -> list[int]:
+        return [seconds for tier in self.answered.values() for seconds in tier]
 
 
 @dataclass
-class _Timeline:
-    waits: list[_Wait]
-    incoming: list[int]  # dates of customer messages in the period
-    incoming_before: int  # customer messages in the period before
-    replies_before: int  # ours in the period before
-    replied: set[int]  # conversations with one of ours in the period
-    replied_before: set[int]  # conversations with one of ours in the period before
-    reply_ids: list[int]  # the message rows of ours in the period
-    tiers: dict[int, str]  # of the conversations active in the period
+class _Closes:
+    """Time to close of conversations closed in the period, per tier and week, and how many
+    were closed in it and in the period before (with their times)."""
+
+    by_tier: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    weeks: defaultdict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    before: list[int] = field(default_factory=list)
+
+    def lengths(self) -> list[int]:
+        return [seconds for tier in self.by_tier.values() for seconds in tier]
 
 
-# The handoff notes to a colleague: `is_ours`, but not replies to the customer.
-_NOTES = "SELECT m.id FROM handoffs h JOIN messages m ON m.message_id = h.note_message_id"
+# Every zone's offset from UTC is a whole number of quarter hours: messages counted per quarter
+# hour (and per week of the period) give the heat map and the weeks without reading each one.
+_QUARTER = 900
 
-# The conversations with a message since ?1 and begun before ?2: `+` keeps SQLite on the index
-# of the last message, the selective one for a recent period (the first message's would be
-# all of them).
-_ACTIVE = (
-    "SELECT c.id FROM conversations c WHERE c.last_message_at >= ?1 AND +c.first_message_at < ?2"
-)
+# Our replies in [?1, ?2) (storage/waits.py keeps them, handoff notes left out).
+_REPLIES = "FROM replies r WHERE r.sent_at >= ?1 AND r.sent_at < ?2"
 
 
-def _timeline(store: Store, lo: int, mid: int, hi: int, clock: _Clock) -> _Timeline:
-    """Every wait for us that started in [lo, hi), and the messages of the period [mid, hi)
-    and of the one before [lo, mid), walking the messages of each conversation active in them
-    in order (the covering index gives that order without reading a message row; at the same
-    second, the customer's message comes first)."""
-    # The tiers are only asked for the period's waits: those of the conversations active in
-    # it, not since `lo` (for a long period, reading twice as many conversations).
-    tiers: dict[int, str] = dict(
-        store.conn.execute(
-            "SELECT c.id, coalesce(cu.tier, 'unknown') FROM conversations c"
-            " LEFT JOIN customers cu ON cu.id = c.customer_id"
-            " WHERE c.last_message_at >= ? AND +c.first_message_at < ?",
-            (mid, hi),
+@dataclass
+class _Volume:
+    incoming: int
+    incoming_before: int
+    weeks: Counter[int]  # customer messages per week of the period
+    heat: list[list[int]]  # [weekday][hour]
+
+
+def _volume(store: Store, lo: int, mid: int, hi: int, local: _LocalTime) -> _Volume:
+    """Customer messages in the period, per week and per local weekday and hour, and in the
+    period before (counted from the date index alone)."""
+    weeks: Counter[int] = Counter()
+    heat = [[0] * 24 for _ in range(7)]
+    total = 0
+    for week, quarter, count in store.conn.execute(
+        "SELECT (date - ?1) / ?3, date / ?4, count(*) FROM messages"
+        " WHERE date >= ?1 AND date < ?2 AND NOT is_ours GROUP BY 1, 2",
+        (mid, hi, _WEEK_SECONDS, _QUARTER),
+    ):
+        weeks[int(week)] += count
+        weekday, hour = local.slot(int(quarter) * _QUARTER)
+        heat[weekday][hour] += count
+        total += count
+    before = _count(
+        store,
+        "SELECT count(*) FROM messages WHERE date >= ? AND date < ? AND NOT is_ours",
+        (lo, mid),
+    )
+    return _Volume(total, before, weeks, heat)
+
+
+def _closes(store: Store, lo: int, mid: int, hi: int, business: bool) -> _Closes:
+    """Conversations closed in [lo, hi): time to close (from the first message) on the
+    report's clock, by tier and week for those since `mid`."""
+    found = _Closes()
+    length = "k.business_seconds" if business else "k.closed_at - k.first_message_at"
+    found.before = [
+        int(seconds)
+        for (seconds,) in store.conn.execute(
+            f"SELECT {length} FROM closes k WHERE k.closed_at >= ? AND k.closed_at < ?",
+            (lo, mid),
         )
-    )
-    # Only what the walk needs, handoff notes left out by SQLite: one row per message of
-    # 100,000 conversations over a long period, so every column and test here counts.
-    rows = store.conn.execute(
-        "SELECT m.id, m.conversation_id, m.date, m.is_ours FROM messages m"
-        f" WHERE m.conversation_id IN ({_ACTIVE})"
-        f" AND NOT (m.is_ours AND m.id IN ({_NOTES}))"
-        " ORDER BY m.conversation_id, m.date, m.is_ours, m.id",
-        (lo, hi),
-    )
-    seconds_between = clock.seconds
-    waits: list[_Wait] = []
-    append_wait = waits.append
-    incoming: list[int] = []
-    incoming_before = replies_before = 0
-    replied: set[int] = set()
-    reply_ids: list[int] = []
-    replied_before: set[int] = set()
-    current = -1
-    waiting_since: int | None = None
-    answered_before = False  # a wait of this conversation was already counted as the first
-    for row_id, conversation_id, moment, ours in rows:
-        if conversation_id != current:
-            if waiting_since is not None and lo <= waiting_since < hi:
-                append_wait(_Wait(current, waiting_since, None, not answered_before, None))
-            current, waiting_since, answered_before = conversation_id, None, False
-        if ours:
-            if moment >= mid:
-                if moment < hi:
-                    reply_ids.append(row_id)
-                    replied.add(conversation_id)
-            elif moment >= lo:
-                replies_before += 1
-                replied_before.add(conversation_id)
-            if waiting_since is not None:
-                if lo <= waiting_since < hi:
-                    append_wait(
-                        _Wait(
-                            conversation_id,
-                            waiting_since,
-                            moment,
-                            not answered_before,
-                            seconds_between(waiting_since, moment),
-                        )
-                    )
-                waiting_since, answered_before = None, True
-        else:
-            if moment >= mid:
-                if moment < hi:
-                    incoming.append(moment)
-            elif moment >= lo:
-                incoming_before += 1
-            if waiting_since is None:
-                waiting_since = moment
-    if waiting_since is not None and lo <= waiting_since < hi:
-        append_wait(_Wait(current, waiting_since, None, not answered_before, None))
-    return _Timeline(
-        waits, incoming, incoming_before, replies_before, replied, replied_before,
-        reply_ids, tiers,
-    )  # fmt: skip
-
-
-def _closes(store: Store, lo: int, hi: int) -> list[tuple[int, int, int, str]]:
-    """(conversation, first message, closed at, tier) of conversations closed in [lo, hi)."""
-    return list(
-        store.conn.execute(
-            "SELECT c.id, c.first_message_at, c.closed_at, coalesce(cu.tier, 'unknown')"
-            " FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
-            " WHERE c.closed_at >= ? AND c.closed_at < ?",
-            (lo, hi),
-        )
-    )
+    ]
+    for closed_at, seconds, tier in store.conn.execute(
+        f"SELECT k.closed_at, {length}, coalesce(cu.tier, 'unknown') FROM closes k"
+        " LEFT JOIN customers cu ON cu.id = k.customer_id"
+        " WHERE k.closed_at >= ? AND k.closed_at < ?",
+        (mid, hi),
+    ):
+        found.by_tier[tier].append(seconds)
+        found.weeks[(closed_at - mid) // _WEEK_SECONDS].append(seconds)
+    return found
 
 
 def _count(store: Store, sql: str, params: Sequence[object]) -> int:
@@ -522,45 +441,59 @@ def report(
 
     `policy` gives business hours, time zone and SLA targets (None: calendar time, UTC, no
     targets); `owners` maps a tag to the team owning its root cause (the store's owner of the
-    tag when it has none there); `now` is when unanswered waits are measured to."""
+    tag when it has none there); `now` is when unanswered waits are measured to. The stored
+    waits are brought up to date first (see storage/waits.py)."""
     zone: tzinfo = ZoneInfo(policy.timezone) if policy is not None else UTC
+    waits_store.refresh(store, policy)
     before = period.previous()
     lo, mid, hi = to_epoch(before.start), to_epoch(period.start), to_epoch(period.end)
     now_at = to_epoch(now)
-    closed_rows = _closes(store, lo, hi)
-    # A conversation closed in the period may have begun long before it.
-    clock = _Clock(policy, zone, min([lo, *(row[1] for row in closed_rows)]), max(hi, now_at))
-    closes = [
-        _Close(cid, closed, tier, clock.seconds(first, closed))
-        for cid, first, closed, tier in closed_rows
-    ]
-    timeline = _timeline(store, lo, mid, hi, clock)
+    # Only unanswered waits are measured here (to now, for the SLA): the rest are stored.
+    clock = waits_store.Clock(policy, zone, lo, max(hi, now_at))
+    closes = _closes(store, lo, mid, hi, clock.business)
+    local = _LocalTime(zone)
+    volume = _volume(store, lo, mid, hi, local)
+    length = "w.business_seconds" if clock.business else "w.answered_at - w.started_at"
 
-    # The waits of each period, first and next responses apart, sorted out in one pass.
-    split: dict[tuple[bool, bool], list[_Wait]] = {
-        (current, first): [] for current in (True, False) for first in (True, False)
-    }
-    for wait in timeline.waits:
-        split[wait.start >= mid, wait.first].append(wait)
+    # The period before: only its headline, so only the lengths.
+    lengths_before: dict[int, list[int]] = {0: [], 1: []}
+    unanswered_before = 0
+    for first, seconds in store.conn.execute(
+        f"SELECT w.first, {length} FROM waits w WHERE w.started_at >= ? AND w.started_at < ?",
+        (lo, mid),
+    ):
+        if seconds is not None:
+            lengths_before[first].append(seconds)
+        elif first:
+            unanswered_before += 1
 
-    def waits_in(a: int, first: bool) -> list[_Wait]:
-        return split[a == mid, first]
-
-    def answered(waits: Iterable[_Wait]) -> list[float]:
-        return [w.seconds for w in waits if w.seconds is not None]
+    # The period: every breakdown, in one pass over its waits.
+    firsts, nexts = _Responses(), _Responses()
+    first_by_hour: list[list[int]] = [[] for _ in range(24)]
+    first_by_weekday: list[list[int]] = [[] for _ in range(7)]
+    slot = local.slot
+    for start, first, seconds, tier in store.conn.execute(
+        f"SELECT w.started_at, w.first, {length}, coalesce(cu.tier, 'unknown') FROM waits w"
+        " LEFT JOIN customers cu ON cu.id = w.customer_id"
+        " WHERE w.started_at >= ? AND w.started_at < ?",
+        (mid, hi),
+    ):
+        kind = firsts if first else nexts
+        answered = kind.answered.get(tier)
+        if answered is None:
+            answered = kind.answered[tier] = []
+        if seconds is None:
+            kind.unanswered.setdefault(tier, []).append(start)
+            continue
+        answered.append(seconds)
+        kind.weeks[(start - mid) // _WEEK_SECONDS].append(seconds)
+        if first:
+            weekday, hour = slot(start)
+            first_by_hour[hour].append(seconds)
+            first_by_weekday[weekday].append(seconds)
 
     def headline(a: int, b: int) -> Headline:
-        firsts, nexts = waits_in(a, True), waits_in(a, False)
         current = a == mid
-        replied = timeline.replied if current else timeline.replied_before
-        closed_by_hand = {
-            int(r[0])
-            for r in store.conn.execute(
-                "SELECT DISTINCT conversation_id FROM events WHERE kind = 'closed'"
-                " AND at >= ? AND at < ? AND conversation_id IS NOT NULL",
-                (a, b),
-            )
-        }
         return Headline(
             conversations_new=_count(
                 store,
@@ -568,43 +501,29 @@ def report(
                 " AND first_message_at < ?",
                 (a, b),
             ),
-            conversations_handled=len(replied | closed_by_hand),
-            conversations_closed=sum(1 for c in closes if a <= c.closed_at < b),
-            messages_incoming=len(timeline.incoming) if current else timeline.incoming_before,
-            replies_sent=len(timeline.reply_ids) if current else timeline.replies_before,
-            unanswered=sum(1 for w in firsts if w.end is None),
-            first_response=stats(answered(firsts)),
-            next_response=stats(answered(nexts)),
-            time_to_close=stats([c.seconds for c in closes if a <= c.closed_at < b]),
+            conversations_handled=_count(
+                store,
+                f"SELECT count(*) FROM (SELECT r.conversation_id {_REPLIES}"
+                " UNION SELECT conversation_id FROM events WHERE kind = 'closed'"
+                " AND at >= ?1 AND at < ?2 AND conversation_id IS NOT NULL)",
+                (a, b),
+            ),
+            conversations_closed=len(closes.lengths()) if current else len(closes.before),
+            messages_incoming=volume.incoming if current else volume.incoming_before,
+            replies_sent=_count(store, f"SELECT count(*) {_REPLIES}", (a, b)),
+            unanswered=(
+                sum(len(starts) for starts in firsts.unanswered.values())
+                if current
+                else unanswered_before
+            ),
+            first_response=stats(firsts.lengths() if current else lengths_before[1]),
+            next_response=stats(nexts.lengths() if current else lengths_before[0]),
+            time_to_close=stats(closes.lengths() if current else closes.before),
         )
-
-    firsts, nexts = waits_in(mid, True), waits_in(mid, False)
-    closes_now = [c for c in closes if c.closed_at >= mid]
-
-    def by_tier_waits(waits: Iterable[_Wait]) -> dict[str, Stats]:
-        grouped: dict[str, list[_Wait]] = defaultdict(list)
-        for w in waits:
-            grouped[timeline.tiers.get(w.conversation_id, "unknown")].append(w)
-        return {tier: stats(answered(grouped[tier])) for tier in sorted(grouped)}
-
-    by_tier_close: dict[str, list[float]] = defaultdict(list)
-    for close in closes_now:
-        by_tier_close[close.tier].append(close.seconds)
 
     handle_time, handle_total = _handle_time(store, mid, hi)
     tag_figures, owner_figures = _tags(store, owners, lo, mid, hi)
-    local = _LocalTime(zone)
-    heat = [[0] * 24 for _ in range(7)]
-    for at in timeline.incoming:
-        weekday, hour = local.slot(at)
-        heat[weekday][hour] += 1
-    first_by_hour: list[list[_Wait]] = [[] for _ in range(24)]
-    first_by_weekday: list[list[_Wait]] = [[] for _ in range(7)]
-    for w in firsts:
-        weekday, hour = local.slot(w.start)
-        first_by_hour[hour].append(w)
-        first_by_weekday[weekday].append(w)
-
+    heat = volume.heat
     return Report(
         period=period,
         previous_period=before,
@@ -612,27 +531,24 @@ def report(
         timezone=policy.timezone if policy is not None else "UTC",
         headline=headline(mid, hi),
         previous=headline(lo, mid),
-        first_response_by_tier=by_tier_waits(firsts),
-        next_response_by_tier=by_tier_waits(nexts),
-        time_to_close_by_tier={tier: stats(by_tier_close[tier]) for tier in sorted(by_tier_close)},
-        weeks=_weeks(store, timeline, closes_now, mid, hi),
+        first_response_by_tier={t: stats(firsts.answered[t]) for t in sorted(firsts.answered)},
+        next_response_by_tier={t: stats(nexts.answered[t]) for t in sorted(nexts.answered)},
+        time_to_close_by_tier={t: stats(closes.by_tier[t]) for t in sorted(closes.by_tier)},
+        weeks=_weeks(store, volume, firsts, nexts, closes, mid, hi),
         by_hour=tuple(
-            Slot(sum(heat[d][h] for d in range(7)), stats(answered(first_by_hour[h])))
-            for h in range(24)
+            Slot(sum(heat[d][h] for d in range(7)), stats(first_by_hour[h])) for h in range(24)
         ),
-        by_weekday=tuple(
-            Slot(sum(heat[d]), stats(answered(first_by_weekday[d]))) for d in range(7)
-        ),
+        by_weekday=tuple(Slot(sum(heat[d]), stats(first_by_weekday[d])) for d in range(7)),
         heatmap=tuple(tuple(row) for row in heat),
-        sla_first_response=_sla(firsts, timeline.tiers, clock, policy, now_at, first=True),
-        sla_next_response=_sla(nexts, timeline.tiers, clock, policy, now_at, first=False),
+        sla_first_response=_sla(firsts, clock, policy, now_at, first=True),
+        sla_next_response=_sla(nexts, clock, policy, now_at, first=False),
         breaches_count=_count(
             store,
             "SELECT count(*) FROM events WHERE kind = 'sla_breached' AND at >= ? AND at < ?",
             (mid, hi),
         ),
         breaches=_breaches(store, mid, hi),
-        teammates=_teammates(store, timeline, period, mid, hi),
+        teammates=_teammates(store, period, mid, hi),
         tags=tag_figures,
         owners=owner_figures,
         feature_requests=_feature_requests(store, feature_tag, mid, hi, top),
@@ -645,49 +561,39 @@ def report(
 
 def _weeks(
     store: Store,
-    timeline: _Timeline,
-    closes: Sequence[_Close],
+    volume: _Volume,
+    firsts: _Responses,
+    nexts: _Responses,
+    closes: _Closes,
     lo: int,
     hi: int,
 ) -> tuple[Week, ...]:
     count = -(-(hi - lo) // _WEEK_SECONDS)
-    new_at = [
-        int(r[0])
-        for r in store.conn.execute(
-            "SELECT first_message_at FROM conversations"
-            " WHERE first_message_at >= ? AND first_message_at < ?",
-            (lo, hi),
+    new = Counter(
+        int(week)
+        for (week,) in store.conn.execute(
+            "SELECT (first_message_at - ?1) / ?3 FROM conversations"
+            " WHERE first_message_at >= ?1 AND first_message_at < ?2",
+            (lo, hi, _WEEK_SECONDS),
         )
-    ]
-    new = Counter((at - lo) // _WEEK_SECONDS for at in new_at)
-    incoming = Counter((at - lo) // _WEEK_SECONDS for at in timeline.incoming)
-    firsts: dict[int, list[float]] = defaultdict(list)
-    nexts: dict[int, list[float]] = defaultdict(list)
-    for w in timeline.waits:
-        if w.start >= lo and w.seconds is not None:
-            target = firsts if w.first else nexts
-            target[(w.start - lo) // _WEEK_SECONDS].append(w.seconds)
-    closing: dict[int, list[float]] = defaultdict(list)
-    for close in closes:
-        closing[(close.closed_at - lo) // _WEEK_SECONDS].append(close.seconds)
+    )
     return tuple(
         Week(
             start=from_epoch(lo + index * _WEEK_SECONDS),
             end=from_epoch(min(hi, lo + (index + 1) * _WEEK_SECONDS)),
             conversations_new=new[index],
-            messages_incoming=incoming[index],
-            first_response=stats(firsts[index]),
-            next_response=stats(nexts[index]),
-            time_to_close=stats(closing[index]),
+            messages_incoming=volume.weeks[index],
+            first_response=stats(firsts.weeks.get(index, [])),
+            next_response=stats(nexts.weeks.get(index, [])),
+            time_to_close=stats(closes.weeks.get(index, [])),
         )
         for index in range(count)
     )
 
 
 def _sla(
-    waits: Sequence[_Wait],
-    tiers: Mapping[int, str],
-    clock: _Clock,
+    responses: _Responses,
+    clock: waits_store.Clock,
     policy: SlaPolicy | None,
     now: int,
     *,
@@ -696,18 +602,14 @@ def _sla(
     if policy is None:
         return ()
     targets = policy.first_response_seconds if first else policy.next_response_seconds
-    grouped: dict[str, list[_Wait]] = defaultdict(list)
-    for w in waits:
-        grouped[tiers.get(w.conversation_id, "unknown")].append(w)
     found = []
-    for tier, tier_waits in grouped.items():
+    for tier, answered in responses.answered.items():
         target = targets.get(tier, targets.get("unknown"))
         if target is None:
             continue
-        answered = [w.seconds for w in tier_waits if w.seconds is not None]
         within = sum(1 for seconds in answered if seconds <= target)
         overdue = sum(
-            1 for w in tier_waits if w.end is None and clock.seconds(w.start, now) > target
+            1 for start in responses.unanswered.get(tier, ()) if clock.seconds(start, now) > target
         )
         due = len(answered) + overdue
         found.append(
@@ -733,38 +635,15 @@ def _breaches(store: Store, lo: int, hi: int) -> tuple[Breach, ...]:
     )  # fmt: skip
 
 
-def _teammates(
-    store: Store, timeline: _Timeline, period: Period, lo: int, hi: int
-) -> tuple[Teammate, ...]:
-    # Replies sent from frontdesk count for their `replied` event's actor, when they were
-    # sent; the others (synced from the Sent folder) for their From name. An event comes
-    # after its message's Date header: a day's slack.
-    sent: Counter[str] = Counter()
-    conversations: Counter[str] = Counter()
-    for actor, count, distinct in store.conn.execute(
-        "SELECT actor, count(*), count(DISTINCT conversation_id) FROM events"
-        " WHERE kind = 'replied' AND at >= ? AND at < ? GROUP BY actor",
+def _teammates(store: Store, period: Period, lo: int, hi: int) -> tuple[Teammate, ...]:
+    sent: dict[str, int] = {}
+    conversations: dict[str, int] = {}
+    for agent, count, distinct in store.conn.execute(
+        f"SELECT r.agent, count(*), count(DISTINCT r.conversation_id) {_REPLIES} GROUP BY 1",
         (lo, hi),
     ):
-        sent[str(actor)] += int(count)
-        conversations[str(actor)] += int(distinct)
-    from_frontdesk = {
-        row_id
-        for (row_id,) in store.conn.execute(
-            "SELECT m.id FROM messages m WHERE m.message_id IN"
-            " (SELECT json_extract(detail, '$.message_id') FROM events"
-            "  WHERE kind = 'replied' AND at >= ?)",
-            (lo - _DAY_SECONDS,),
-        )
-    }
-    others = [row_id for row_id in timeline.reply_ids if row_id not in from_frontdesk]
-    for name, count, distinct in store.conn.execute(
-        "SELECT coalesce(nullif(trim(from_name), ''), ?), count(*), count(DISTINCT conversation_id)"
-        " FROM messages WHERE id IN (SELECT value FROM json_each(?)) GROUP BY 1",
-        (OTHER_CLIENTS, json.dumps(others)),
-    ):
-        sent[str(name)] += int(count)
-        conversations[str(name)] += int(distinct)
+        sent[str(agent)] = int(count)
+        conversations[str(agent)] = int(distinct)
     closed: dict[str, int] = {
         str(actor): int(count)
         for actor, count in store.conn.execute(
@@ -773,11 +652,11 @@ def _teammates(
             (lo, hi),
         )
     }
-    names = sorted(set(sent) | set(closed), key=lambda n: (-sent[n], -closed.get(n, 0), n))
+    names = sorted(set(sent) | set(closed), key=lambda n: (-sent.get(n, 0), -closed.get(n, 0), n))
     return tuple(
         Teammate(
-            name, sent[name], conversations[name], closed.get(name, 0),
-            conversations[name] / period.days,
+            name, sent.get(name, 0), conversations.get(name, 0), closed.get(name, 0),
+            conversations.get(name, 0) / period.days,
         )
         for name in names
     )  # fmt: skip
@@ -791,30 +670,45 @@ def _tags(
     store: Store, owners: Mapping[str, str], lo: int, mid: int, hi: int
 ) -> tuple[tuple[TagFigure, ...], tuple[OwnerFigure, ...]]:
     """Per tag and per owner: new conversations now ([mid, hi)) and before ([lo, mid))."""
-    now: Counter[str] = Counter()
-    then: Counter[str] = Counter()
-    tag_owner: dict[str, str | None] = {}
-    owner_now: dict[str, set[int]] = defaultdict(set)
-    owner_then: dict[str, set[int]] = defaultdict(set)
-    for conversation_id, tag, stored_owner, first_at in store.conn.execute(
-        "SELECT c.id, t.name, t.owner, c.first_message_at FROM conversations c"
-        " JOIN conversation_tags ct ON ct.conversation_id = c.id JOIN tags t ON t.id = ct.tag_id"
-        " WHERE c.first_message_at >= ? AND c.first_message_at < ?",
-        (lo, hi),
-    ):
-        owner = tag_owner.setdefault(tag, _owner_of(tag, stored_owner, owners))
-        counts, by_owner = (now, owner_now) if first_at >= mid else (then, owner_then)
-        counts[tag] += 1
-        if owner:
-            by_owner[owner].add(conversation_id)
-    tags = sorted(tag_owner, key=lambda t: (-now[t], -then[t], t))
-    owner_names = sorted(
-        set(owner_now) | set(owner_then),
-        key=lambda o: (-len(owner_now[o]), -len(owner_then[o]), o),
+    new_tagged = (
+        "FROM conversations c JOIN conversation_tags ct ON ct.conversation_id = c.id"
+        " WHERE c.first_message_at >= ?1 AND c.first_message_at < ?3"
+    )
+    found = [
+        (int(tag_id), str(tag), _owner_of(str(tag), stored, owners), int(now), int(then))
+        for tag_id, tag, stored, now, then in store.conn.execute(
+            "SELECT t.id, t.name, t.owner, n.now, n.before FROM (SELECT ct.tag_id,"
+            " sum(c.first_message_at >= ?2) AS now, sum(c.first_message_at < ?2) AS before"
+            f" {new_tagged} GROUP BY ct.tag_id) n JOIN tags t ON t.id = n.tag_id",
+            (lo, mid, hi),
+        )
+    ]
+    # A conversation counts once for an owner, whichever of the owner's tags it has.
+    owner_of = [(tag_id, owner) for tag_id, _tag, owner, _now, _then in found if owner]
+    owned = (
+        [
+            OwnerFigure(str(owner), int(now), int(then))
+            for owner, now, then in store.conn.execute(
+                "SELECT owner, count(DISTINCT id) FILTER (WHERE first >= ?),"
+                " count(DISTINCT id) FILTER (WHERE first < ?) FROM"
+                " (SELECT c.id, c.first_message_at AS first,"
+                f" CASE ct.tag_id {' '.join('WHEN ? THEN ?' for _ in owner_of)} END AS owner"
+                " FROM conversations c CROSS JOIN conversation_tags ct"
+                " ON ct.conversation_id = c.id"
+                " WHERE c.first_message_at >= ? AND c.first_message_at < ?)"
+                " WHERE owner IS NOT NULL GROUP BY owner",
+                (mid, mid, *(v for pair in owner_of for v in pair), lo, hi),
+            )
+        ]
+        if owner_of
+        else []
     )
     return (
-        tuple(TagFigure(t, tag_owner[t], now[t], then[t]) for t in tags),
-        tuple(OwnerFigure(o, len(owner_now[o]), len(owner_then[o])) for o in owner_names),
+        tuple(
+            TagFigure(tag, owner, now, then)
+            for _id, tag, owner, now, then in sorted(found, key=lambda f: (-f[3], -f[4], f[1]))
+        ),
+        tuple(sorted(owned, key=lambda o: (-o.conversations, -o.previous_conversations, o.owner))),
     )
 
 
@@ -849,27 +743,26 @@ def _feature_requests(
 
 def _handle_time(store: Store, lo: int, hi: int) -> tuple[tuple[HandleTime, ...], int]:
     """Composer time per tag in [lo, hi), and the total over every conversation."""
-    per_conversation: dict[int, int] = {}
-    for conversation_id, seconds in store.conn.execute(
-        "SELECT conversation_id, sum(json_extract(detail, '$.seconds')) FROM events"
+    figures = []
+    total = 0
+    # One pass over the events: the per-tag rows, then the total (the row without a tag).
+    for tag, count, seconds in store.conn.execute(
+        "WITH spent AS MATERIALIZED (SELECT conversation_id,"
+        " sum(json_extract(detail, '$.seconds')) AS seconds FROM events"
         " WHERE kind = ? AND at >= ? AND at < ? AND conversation_id IS NOT NULL"
-        " GROUP BY conversation_id",
+        " GROUP BY conversation_id)"
+        " SELECT t.name, count(*), sum(s.seconds) FROM spent s"
+        " JOIN conversation_tags ct ON ct.conversation_id = s.conversation_id"
+        " JOIN tags t ON t.id = ct.tag_id GROUP BY t.id"
+        " UNION ALL SELECT NULL, count(*), coalesce(sum(seconds), 0) FROM spent",
         (COMPOSED_EVENT, lo, hi),
     ):
-        per_conversation[int(conversation_id)] = int(seconds or 0)
-    per_tag: dict[str, list[int]] = defaultdict(list)
-    for conversation_id, tag in store.conn.execute(
-        "SELECT ct.conversation_id, t.name FROM conversation_tags ct"
-        " JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id IN (SELECT value FROM"
-        " json_each(?))",
-        (json.dumps(list(per_conversation)),),
-    ):
-        per_tag[str(tag)].append(per_conversation[int(conversation_id)])
-    figures = sorted(
-        (HandleTime(tag, len(s), sum(s) / len(s), sum(s)) for tag, s in per_tag.items()),
-        key=lambda h: (-h.total_seconds, h.tag),
-    )
-    return tuple(figures), sum(per_conversation.values())
+        if tag is None:
+            total = int(seconds)
+        else:
+            figures.append(HandleTime(str(tag), int(count), seconds / count, int(seconds)))
+    figures.sort(key=lambda h: (-h.total_seconds, h.tag))
+    return tuple(figures), total
 
 
 def _sales(store: Store, lo: int, hi: int) -> Sales:

@@ -402,3 +402,87 @@ def m008_report_indexes(db: Database) -> None:
         CREATE INDEX conversations_closed ON conversations(closed_at) WHERE closed_at IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m009_report_timeline(db: Database) -> None:
+    db.executescript(
+        """
+        -- What reports read of each conversation's timeline (storage/waits.py), kept as rows so
+        -- a report reads only its period's. Each wait for our reply:
+        CREATE TABLE waits (
+            conversation_id INTEGER NOT NULL,
+            customer_id INTEGER,                -- the conversation's, for the tier
+            started_at INTEGER NOT NULL,        -- the customer's message that started it
+            answered_at INTEGER,                -- our reply; NULL while unanswered
+            first INTEGER NOT NULL,             -- 1: the conversation's first (first response)
+            business_seconds INTEGER            -- its length in the business time of the
+                                                -- settings' waits.business_policy
+        );
+        CREATE INDEX waits_conversation ON waits(conversation_id);
+        CREATE INDEX waits_started ON waits(
+            started_at, first, answered_at, business_seconds, customer_id, conversation_id
+        );
+        -- Each reply of ours (not handoff notes), with the teammate who sent it.
+        CREATE TABLE replies (
+            conversation_id INTEGER NOT NULL,
+            sent_at INTEGER NOT NULL,           -- its Date
+            agent TEXT NOT NULL                 -- the replied event's actor, else the From name
+        );
+        CREATE INDEX replies_conversation ON replies(conversation_id);
+        CREATE INDEX replies_sent ON replies(sent_at, agent, conversation_id);
+        -- Each closed conversation, with its time to close in that business time.
+        CREATE TABLE closes (
+            conversation_id INTEGER PRIMARY KEY,
+            customer_id INTEGER,
+            first_message_at INTEGER NOT NULL,
+            closed_at INTEGER NOT NULL,
+            business_seconds INTEGER
+        );
+        CREATE INDEX closes_closed
+            ON closes(closed_at, first_message_at, business_seconds, customer_id);
+        -- Conversations whose rows above must be recomputed: marked by the triggers below.
+        CREATE TABLE waits_stale (conversation_id INTEGER PRIMARY KEY);
+        INSERT INTO waits_stale SELECT id FROM conversations;
+        CREATE TRIGGER waits_message_added AFTER INSERT ON messages BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.conversation_id);
+        END;
+        CREATE TRIGGER waits_message_removed AFTER DELETE ON messages BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (OLD.conversation_id);
+        END;
+        CREATE TRIGGER waits_message_changed
+            AFTER UPDATE OF conversation_id, date, is_ours, message_id, from_name ON messages
+        BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (OLD.conversation_id);
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.conversation_id);
+        END;
+        CREATE TRIGGER waits_handoff_added AFTER INSERT ON handoffs BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.conversation_id);
+        END;
+        CREATE TRIGGER waits_handoff_removed AFTER DELETE ON handoffs BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (OLD.conversation_id);
+        END;
+        CREATE TRIGGER waits_handoff_changed
+            AFTER UPDATE OF conversation_id, note_message_id ON handoffs BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (OLD.conversation_id);
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.conversation_id);
+        END;
+        CREATE TRIGGER waits_conversation_changed
+            AFTER UPDATE OF customer_id, first_message_at, closed_at ON conversations BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.id);
+        END;
+        CREATE TRIGGER waits_conversation_removed AFTER DELETE ON conversations BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (OLD.id);
+        END;
+        CREATE TRIGGER waits_reply_journaled AFTER INSERT ON events
+            WHEN NEW.kind = 'replied' AND NEW.conversation_id IS NOT NULL BEGIN
+            INSERT OR IGNORE INTO waits_stale VALUES (NEW.conversation_id);
+        END;
+        -- Customer messages in a period (incoming volume) without walking conversations.
+        CREATE INDEX messages_dated ON messages(date, is_ours);
+        -- Events of a kind in a period, with whose and on which conversation, from the index.
+        DROP INDEX events_kind;
+        CREATE INDEX events_kind ON events(kind, at, conversation_id, actor);
+        """
+    )
+

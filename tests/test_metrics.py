@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mail.ingest import Ingestor
-from storage import conversations, events, metrics
+from storage import conversations, events, metrics, waits
 from storage.db import Store
 from storage.metrics import Period, ReportError, Stats, stats
 from storage.models import Status
@@ -481,7 +481,7 @@ def test_the_reports_business_clock_agrees_with_the_pure_function() -> None:
     )
     lo = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
     hi = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
-    clock = metrics._Clock(policy, BERLIN, lo, hi)
+    clock = waits.Clock(policy, BERLIN, lo, hi)
     rng = random.Random(9)
     for _ in range(300):
         start = rng.randrange(lo, hi - 20 * 86400)

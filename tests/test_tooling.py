@@ -72,6 +72,9 @@ LOWER_MODULES = [
     "storage.tags",
     "mail.keywords",
     "storage.metrics",
+    "storage.waits",
+    "storage.ratings",
+    "mail.csat",
 ]
 
 
