@@ -57,6 +57,12 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-32768")  # 32 MB: fewer page reads while indexing
+        # No ANALYZE and no `PRAGMA optimize`, on purpose: without statistics the planner
+        # takes an index for every equality, which is what each query here is written for,
+        # and a plan depends only on the schema and the SQL, so tests/test_query_plans.py
+        # sees the plans a 100,000-conversation store runs. With statistics, the unread
+        # count became a full scan (twice as slow at 100,000); and SQLite 3.40's optimize
+        # analyses only the tables the closing connection's own queries used.
         db = Database(conn, execute_plugins=False)
         if path is None:
             migrations.apply(db)

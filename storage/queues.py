@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -18,7 +19,7 @@ from storage.customers import get_customer
 from storage.db import Store
 from storage.errors import FrontdeskError
 from storage.models import Address, Customer, Status
-from storage.search import fts_query
+from storage.search import ABOVE_EVERY_ROW, fts_query, ranked_floor, sender_query
 from storage.timeutil import from_epoch, to_epoch
 
 DEFAULT_LIMIT = 1000
@@ -48,6 +49,8 @@ class QueueSpec:
     title: str
     where: str  # a SQL condition over `c` (conversations) and `cu` (customers)
     order: str = ""  # empty: priority order
+    # Only conversations in play (open or pending): counted together in one pass over them.
+    in_play: bool = True
 
 
 class SlaState(StrEnum):
@@ -66,7 +69,10 @@ SNOOZING = """(c.snoozed_until IS NOT NULL AND c.snoozed_until > :now AND NOT EX
       AND max(m.received_at, m.date) > coalesce((SELECT max(e.at) FROM events e
             WHERE e.conversation_id = c.id AND e.kind = 'snoozed'), :now)))"""
 _AWAKE = f"NOT {SNOOZING}"
-_ACTIVE = f"c.status != 'closed' AND {_AWAKE}"
+# Not closed, spelled as a range of the indexes that lead with status (conversations_priority):
+# `status != 'closed'` would read every row of the table.
+_IN_PLAY = "c.status IN ('open', 'pending')"
+_ACTIVE = f"{_IN_PLAY} AND {_AWAKE}"
 _UNREAD = (
     "c.last_customer_message_at > max(coalesce(c.last_viewed_at, 0),"
     " coalesce(c.last_our_message_at, 0))"
@@ -98,7 +104,13 @@ QUEUES: tuple[QueueSpec, ...] = (
         f"c.assignee IS NULL AND c.status = 'open' AND {_AWAKE} AND {_IN_SUPPORT}",
     ),
     QueueSpec(QueueKey.VIP, "VIP", _tier("vip")),
-    QueueSpec(QueueKey.AT_RISK, "At risk", f"c.at_risk AND {_AWAKE}"),
+    QueueSpec(
+        QueueKey.AT_RISK,
+        "At risk",
+        # Closed ones too; spelled as ranges of conversations_priority (status, at_risk…).
+        f"c.status IN ('open', 'pending', 'closed') AND c.at_risk > 0 AND {_AWAKE}",
+        in_play=False,
+    ),
     QueueSpec(QueueKey.TRIAL, "Trial", _tier("trial")),
     QueueSpec(QueueKey.PAYING, "Paying", _tier("paying")),
     QueueSpec(QueueKey.FREE, "Free", _tier("free")),
@@ -106,11 +118,15 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(QueueKey.UNKNOWN, "Unknown", _tier("unknown")),
     QueueSpec(QueueKey.SALES, "Sales signals", f"{_SALES} AND {_ACTIVE}"),
     QueueSpec(QueueKey.HANDED_OFF, "Handed off", f"{_HANDED_OFF} AND {_ACTIVE}"),
-    QueueSpec(QueueKey.SNOOZED, "Snoozed", SNOOZING, "c.snoozed_until ASC, c.id"),
+    QueueSpec(QueueKey.SNOOZED, "Snoozed", SNOOZING, "c.snoozed_until ASC, c.id", in_play=False),
     QueueSpec(
-        QueueKey.CLOSED, "Closed", "c.status = 'closed'", "c.last_message_at DESC, c.id DESC"
+        QueueKey.CLOSED,
+        "Closed",
+        "c.status = 'closed'",
+        "c.last_message_at DESC, c.id DESC",
+        in_play=False,
     ),
-    QueueSpec(QueueKey.ALL, "All", "1"),
+    QueueSpec(QueueKey.ALL, "All", "1", in_play=False),
 )
 _SPECS = {spec.key: spec for spec in QUEUES}
 
@@ -230,21 +246,40 @@ def _params(me: str, now: datetime) -> dict[str, Any]:
     return {"me": me, "now": to_epoch(now)}
 
 
+def _from(where: str) -> str:
+    """The FROM clause a condition needs: customers joined only when it asks about them."""
+    joins = " LEFT JOIN customers cu ON cu.id = c.customer_id" if "cu." in where else ""
+    return f"FROM conversations c{joins}"
+
+
 def counts(store: Store, *, me: str, now: datetime) -> dict[QueueKey, int]:
-    """How many conversations each queue holds right now."""
+    """How many conversations each queue holds right now: the queues of conversations in
+    play in one pass over them (an index range), each other queue by its own indexed count."""
     params = _params(me, now)
-    found: dict[QueueKey, int] = {}
+    together = [queue for queue in QUEUES if queue.in_play]
+    filters = ", ".join(f"count(*) FILTER (WHERE {queue.where})" for queue in together)
+    sql = f"SELECT {filters} {_from(' '.join(q.where for q in together))} WHERE {_IN_PLAY}"
+    found = dict(
+        zip([q.key for q in together], store.conn.execute(sql, params).fetchone(), strict=True)
+    )
     for queue in QUEUES:
-        joins = "LEFT JOIN customers cu ON cu.id = c.customer_id" if "cu." in queue.where else ""
-        sql = f"SELECT count(*) FROM conversations c {joins} WHERE {queue.where}"
-        found[queue.key] = int(store.conn.execute(sql, params).fetchone()[0])
-    return found
+        if not queue.in_play:
+            sql = f"SELECT count(*) {_from(queue.where)} WHERE {queue.where}"
+            found[queue.key] = store.conn.execute(sql, params).fetchone()[0]
+    return {queue.key: int(found[queue.key]) for queue in QUEUES}
 
 
 def unread_count(store: Store, *, now: datetime) -> int:
     """Conversations still in play with a customer message nobody has read or answered."""
     sql = f"SELECT count(*) FROM conversations c WHERE {_UNREAD} AND {_ACTIVE}"
     return int(store.conn.execute(sql, _params("", now)).fetchone()[0])
+
+
+def _query(queue: QueueKey | str, status: Status | None) -> tuple[str, str]:
+    """The queue's condition (narrowed to `status` when given) and its order."""
+    chosen = spec(queue)
+    where = chosen.where if status is None else f"({chosen.where}) AND c.status = :status"
+    return where, chosen.order or _PRIORITY
 
 
 def rows(
@@ -258,13 +293,30 @@ def rows(
 ) -> list[QueueRow]:
     """The queue's conversations, in its order (priority, unless the queue has its own);
     only those with `status` when given; all of them when `limit` is None."""
-    chosen = spec(queue)
-    where = chosen.where if status is None else f"({chosen.where}) AND c.status = :status"
-    sql = f"{_SELECT} WHERE {where} ORDER BY {chosen.order or _PRIORITY} LIMIT :limit"
+    where, order = _query(queue, status)
+    sql = f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT :limit"
     params = _params(me, now) | {"limit": -1 if limit is None else int(limit)}
     if status is not None:
         params["status"] = str(status)
     return [_row(r) for r in store.conn.execute(sql, params)]
+
+
+def ids(store: Store, queue: QueueKey | str, *, me: str, now: datetime) -> list[int]:
+    """Every conversation id of the queue, in the order `rows` gives: cheap at any size (the
+    order comes from an index), so a screen can hold the whole queue and fetch its rows a
+    page at a time with `rows_by_id`."""
+    where, order = _query(queue, None)
+    sql = f"SELECT c.id {_from(where)} WHERE {where} ORDER BY {order}"
+    return [int(r[0]) for r in store.conn.execute(sql, _params(me, now))]
+
+
+def rows_by_id(
+    store: Store, conversation_ids: Sequence[int], *, now: datetime
+) -> dict[int, QueueRow]:
+    """The queue rows of these conversations (those that still exist), by id."""
+    sql = f"{_SELECT} WHERE c.id IN (SELECT value FROM json_each(:ids))"
+    params = _params("", now) | {"ids": json.dumps(list(conversation_ids))}
+    return {row.id: row for row in map(_row, store.conn.execute(sql, params))}
 
 
 def get_row(store: Store, conversation_id: int, *, now: datetime) -> QueueRow | None:
@@ -456,7 +508,9 @@ _STATE_CONDITIONS = {
 def search(
     store: Store, query: Query, *, me: str, now: datetime, limit: int = DEFAULT_LIMIT
 ) -> list[QueueRow]:
-    """The conversations matching every part of the query, most recent first."""
+    """The conversations matching every part of the query: with words, the best matches first
+    (the full-text index's ranking, see storage.search), then the most recent; with operators
+    alone, the most recent first."""
     if query.is_empty():
         raise QueryError("empty search: type words to find, or operators like tag:bug is:open")
     conditions: list[str] = []
@@ -467,19 +521,6 @@ def search(
         params[name] = value
         return f":{name}"
 
-    fts = fts_query(query.words)
-    if fts:
-        conditions.append(
-            "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m"
-            f" ON m.id = f.rowid WHERE messages_fts MATCH {bind(fts)})"
-        )
-    for sender in query.senders:
-        like = bind(_like(sender))
-        conditions.append(
-            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND"
-            f" (lower(m.from_addr) LIKE {like} ESCAPE '\\'"
-            f" OR lower(m.from_name) LIKE {like} ESCAPE '\\'))"
-        )
     for recipient in query.recipients:
         like = bind(_like(recipient))
         conditions.append(
@@ -488,6 +529,8 @@ def search(
             " ESCAPE '\\'))"
         )
     for tag in query.tags:
+        # Walking the conversations newest first and asking each beats sorting every
+        # conversation of a common tag (a category can hold a fifth of the store).
         conditions.append(
             "EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id"
             f" WHERE ct.conversation_id = c.id AND t.name = {bind(tag)})"
@@ -499,8 +542,49 @@ def search(
         conditions.append(f"c.last_message_at < {bind(to_epoch(query.before))}")
     if query.after is not None:
         conditions.append(f"c.last_message_at >= {bind(to_epoch(query.after))}")
+    where = " AND ".join(conditions) or "1"
+    newest = "c.last_message_at DESC, c.id DESC"
+    # The matching ids are found and ordered first, and only the rows shown are built: a
+    # row's columns (tags, snooze state) cost more than finding it.
+    source = "FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    # Words and senders are looked up in the full-text index together, in one message:
+    # from:dana refund is Dana's mail about a refund.
+    words = fts_query(query.words)
+    senders = [sender_query(sender) for sender in query.senders]
+    if not all(senders):
+        return []  # a sender with no word in it (from:%) is nobody's
+    terms = ([f"({words})"] if words else []) + senders
+    if not terms:
+        sql = f"SELECT c.id {source} WHERE {where} ORDER BY {newest} LIMIT :limit"
+        return _in_order(store, [int(r[0]) for r in store.conn.execute(sql, params)], now)
     sql = (
-        f"{_SELECT} WHERE {' AND '.join(conditions)}"
-        " ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit"
+        f"SELECT c.id {source} JOIN (SELECT m.conversation_id AS id, min(f.rank) AS rank"
+        " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+        " WHERE messages_fts MATCH :fts AND f.rowid >= :floor AND f.rowid < :below"
+        " GROUP BY m.conversation_id) matched ON matched.id = c.id"
+        f" WHERE {where} AND c.id NOT IN (SELECT value FROM json_each(:found))"
+        f" ORDER BY {f'matched.rank, {newest}' if words else newest} LIMIT :limit"
     )
-    return [_row(r) for r in store.conn.execute(sql, params)]
+    # The matches are ranked RANKED_MATCHES at a time, newest first, until enough
+    # conversations pass the other conditions: a common word with a narrow filter
+    # (invoice before:2026-06-01) still finds its older matches.
+    params["fts"] = " AND ".join(terms)
+    found: list[int] = []
+    below = ABOVE_EVERY_ROW
+    while below and len(found) < limit:
+        floor = ranked_floor(store, params["fts"], below)
+        params |= {
+            "floor": floor,
+            "below": below,
+            "found": json.dumps(found),
+            "limit": limit - len(found),
+        }
+        found += [int(r[0]) for r in store.conn.execute(sql, params)]
+        below = floor
+    return _in_order(store, found, now)
+
+
+def _in_order(store: Store, conversation_ids: list[int], now: datetime) -> list[QueueRow]:
+    """The queue rows of these conversations, in this order."""
+    by_id = rows_by_id(store, conversation_ids, now=now)
+    return [by_id[conversation_id] for conversation_id in conversation_ids]

@@ -486,3 +486,20 @@ def m009_report_timeline(db: Database) -> None:
         """
     )
 
+
+@migrations()
+def m011_query_plan_indexes(db: Database) -> None:
+    db.executescript(
+        """
+        -- Chosen from the plans of what the screens run (tests/test_query_plans.py).
+        -- One status, most recent first: the Closed queue, and a search's is:open/is:closed,
+        -- read in order from here instead of walking every conversation by date.
+        CREATE INDEX conversations_status_last ON conversations(status, last_message_at);
+        -- Nothing orders or filters by (status, awaiting_reply, waiting_since) since the queues
+        -- moved to conversations_priority: an index only kept up to date.
+        DROP INDEX conversations_queue;
+        -- Search ranks by BM25 with a word in the subject (the thread's topic) worth four in
+        -- the body, and one in the sender's name or address two (storage/search.py).
+        INSERT INTO messages_fts(messages_fts, rank) VALUES ('rank', 'bm25(4.0, 2.0, 2.0, 1.0)');
+        """
+    )

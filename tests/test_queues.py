@@ -185,6 +185,44 @@ def test_rows_show_tags_assignee_and_draft(store: Store, filled: dict[str, int])
     assert (row.tags, row.assignee, row.has_draft) == (("bug",), "Sam", True)
 
 
+def test_ids_give_every_queue_in_its_order_and_rows_by_id_its_rows(
+    store: Store, filled: dict[str, int]
+) -> None:
+    work.assign(store, [filled["a"]], ME, actor=ME, at=NOW)
+    conversations.set_status(store, filled["c"], Status.CLOSED, actor=ME, at=NOW)
+    counted = queues.counts(store, me=ME, now=NOW)
+    for queue in queues.QUEUES:
+        rows = queues.rows(store, queue.key, me=ME, now=NOW, limit=None)
+        ordered = queues.ids(store, queue.key, me=ME, now=NOW)
+        assert ordered == keys(rows), queue
+        assert counted[queue.key] == len(ordered), queue
+    everything = queues.rows(store, QueueKey.ALL, me=ME, now=NOW)
+    wanted = [filled["c"], filled["a"], 10_000]  # one that does not exist
+    assert queues.rows_by_id(store, wanted, now=NOW) == {
+        row.id: row for row in everything if row.id in wanted
+    }
+    assert queues.rows_by_id(store, [], now=NOW) == {}
+
+
+def test_counts_and_orders_never_read_the_whole_table(store: Store, filled: dict[str, int]) -> None:
+    """At 100,000 conversations, counting a queue or ordering it must not read every row:
+    each query searches an index (or counts over one), none scans the table."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    queues.counts(store, me=ME, now=NOW)
+    for queue in queues.QUEUES:
+        queues.ids(store, queue.key, me=ME, now=NOW)
+    store.conn.set_trace_callback(None)
+    # The queues in play are counted together, in one pass; the other four alone.
+    assert len(statements) == 5 + len(queues.QUEUES)
+    for sql in statements:
+        plan = [
+            str(row[3])
+            for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", {"me": ME, "now": 0})
+        ]
+        assert "SCAN c" not in plan and "SCAN cu" not in plan, (sql, plan)
+
+
 def test_queue_queries_use_indexes(store: Store) -> None:
     """Needs reply, Mine, Snoozed and Closed are found through an index, not a table scan."""
     for key in (QueueKey.NEEDS_REPLY, QueueKey.MINE, QueueKey.SNOOZED, QueueKey.CLOSED):

@@ -1,4 +1,5 @@
-"""Full-text search: subject, sender, body; phrases, prefixes, OR, NOT, groups; odd input."""
+"""Full-text search: subject, sender, body; phrases, prefixes, OR, NOT, groups; odd input; the
+best matches first, and at most the newest RANKED_MATCHES matches ranked."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from mail.ingest import Ingestor
+from storage import queues
 from storage.db import Store
-from storage.search import SearchError, fts_query, search
+from storage.search import SearchError, fts_query, search, sender_query
 from tests.conftest import SUPPORT, later, mail, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,3 +233,51 @@ def test_cli_odd_queries_in_a_subprocess(
     )
     assert end_to_end.returncode == 2
     assert end_to_end.stderr.count("\n") == 1 and "Traceback" not in end_to_end.stderr
+
+
+# -- ranking, and what a search ranks at most --------------------------------------------------
+
+
+def queue_search(store: Store, text: str) -> list[int]:
+    query = queues.parse_query(text, now=later(3))
+    return [row.id for row in queues.search(store, query, me="me", now=later(3))]
+
+
+def test_best_matches_first_a_subject_match_before_a_body_match(
+    store: Store, filled: dict[str, int]
+) -> None:
+    # "export" is the subject of the oldest thread and only a word in the newest one's body.
+    assert [hit.conversation_id for hit in search(store, "export")] == [
+        filled["e@x"],
+        filled["l@x"],
+    ]
+    assert queue_search(store, "export") == [filled["e@x"], filled["l@x"]]
+    # Operators alone have no ranking: the most recent first.
+    assert queue_search(store, "after:2000-01-01") == [filled["l@x"], filled["i@x"], filled["e@x"]]
+
+
+def test_a_word_in_very_many_messages_is_ranked_among_the_newest(
+    store: Store, filled: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.search.RANKED_MATCHES", 1)
+    assert found(store, "export") == {filled["l@x"]}
+    # A queue search ranks the newest window first, then goes on to older ones.
+    assert queue_search(store, "export") == [filled["l@x"], filled["e@x"]]
+    assert found(store, "invoice") == {filled["i@x"]}  # fewer matches than that: all ranked
+    # ...until it has enough conversations that pass its other conditions.
+    assert queue_search(store, f"export before:{later(1).isoformat()}") == [filled["e@x"]]
+    assert queue_search(store, "export OR invoice") == [filled["l@x"], filled["i@x"], filled["e@x"]]
+
+
+def test_from_finds_words_of_the_sender_and_the_words_in_their_message(
+    store: Store, filled: dict[str, int]
+) -> None:
+    assert queue_search(store, "from:zoe@northwind") == [filled["e@x"]]
+    assert queue_search(store, "from:müller") == [filled["e@x"]]
+    assert queue_search(store, "from:bo") == [filled["i@x"]]  # the last word is a prefix
+    assert queue_search(store, 'from:"Bob Stone" billing') == [filled["i@x"]]
+    assert queue_search(store, "from:bob export") == []  # Bob's message does not say it
+    assert queue_search(store, "from:ann from:bob") == []  # one message, one sender
+    assert queue_search(store, "from:%") == []
+    assert sender_query("dana@exa") == '{from_name from_addr} : "dana exa" *'
+    assert sender_query("%") == ""

@@ -350,7 +350,7 @@ async def test_dollar_marks_the_detection_wrong_either_way_and_the_badge_follows
         await settle(pilot)
         (shown,) = [r for r in queue.table.rows_shown if r.id == row.id]
         assert shown.sales_signal is False
-        marks = queue.table.get_cell(str(row.id), "marks").plain
+        marks = queue.table.cell(row.id, "marks").plain
         assert "$" not in marks
 
 

@@ -4,6 +4,8 @@ assign, tag; new mail keeps the cursor where it is; untrusted text stays text.""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from tests.support.tui import (
     settle,
     type_text,
 )
+from tui.backend import RowPage
 from tui.screens.queue import QueueScreen
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
@@ -307,3 +310,222 @@ async def test_untrusted_text_shows_literally_and_never_as_escapes(
         await pilot.click(offset=(3, 0))
         await settle(pilot)
         assert app.is_running
+
+
+# -- a queue longer than a screen, and than the thousand rows the table once held -----------
+
+EXTRA = 2500
+
+
+@pytest.fixture
+def big(db: Path) -> Path:
+    """The demo plus 2,500 open conversations waiting on us after the demo's own (their
+    priority comes later), subjects numbered in their order: "Question 0000"…"Question 2499"."""
+    base = int(NOW.timestamp())
+    with Store.open(db) as store, store.atomic():
+        store.conn.execute(
+            """WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+            INSERT INTO conversations (subject, customer_addr, status, message_count,
+                first_message_at, last_message_at, last_customer_message_at, awaiting_reply,
+                waiting_since, preview, created_at, priority_at)
+            SELECT printf('Question %04d', i), printf('asker%04d@example.test', i), 'open', 1,
+                ? - 86400, ? - 86400, ? - 86400, 1, ? - 86400, 'please help', ? - 86400,
+                ? + 86400 * 365 + i
+            FROM n""",
+            (EXTRA, base, base, base, base, base, base),
+        )
+    return db
+
+
+def order(db: Path) -> list[int]:
+    with Store.open(db) as store:
+        return queues.ids(store, QueueKey.NEEDS_REPLY, me=ME, now=NOW)
+
+
+@run_async
+async def test_G_goes_to_the_last_of_a_queue_longer_than_a_thousand(
+    big: Path, tmp_path: Path
+) -> None:
+    ids = order(big)
+    assert len(ids) > EXTRA > 1000
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert table(app).row_count == len(ids)
+        await pilot.press("G")
+        await settle(pilot)
+        assert table(app).current_id == ids[-1]
+        assert f"Question {EXTRA - 1:04d}" in screen_text(app)
+        assert f"Reply {len(ids)}" in screen_text(app)
+        await pilot.press("home")
+        assert table(app).current_id == ids[0]
+
+
+@run_async
+async def test_rows_scrolled_to_are_placeholders_until_fetched_then_real(
+    big: Path, tmp_path: Path
+) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    fetch = app.backend.queue_rows
+    release = threading.Event()
+
+    def slow_fetch(conversation_ids: Sequence[int]) -> RowPage:
+        release.wait(timeout=10)
+        return fetch(conversation_ids)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.queue_rows = slow_fetch  # type: ignore[method-assign]
+        for _ in range(3):
+            await pilot.press("ctrl+d")  # half a page each: past the rows fetched with the order
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        current = table(app).current_id
+        assert current is not None and table(app).current_row is None
+        text = screen_text(app)
+        assert "…" in text and "Question" not in text  # the places, not the rows yet
+        release.set()
+        await settle(pilot)
+        row = table(app).current_row
+        assert row is not None and row.id == current == ids[table(app).cursor_row]
+        assert row.subject in screen_text(app)
+
+
+@run_async
+async def test_j_held_past_the_rows_fetched_shows_real_rows(big: Path, tmp_path: Path) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*["j"] * 120)
+        await settle(pilot)
+        assert table(app).current_id == ids[120]
+        shown = table(app).rows_shown
+        assert ids[120] in {row.id for row in shown}
+        assert [row.id for row in shown] == [i for i in ids if i in {r.id for r in shown}]
+        subject = table(app).current_row.subject  # type: ignore[union-attr]
+        assert subject.startswith("Question") and subject in screen_text(app)
+
+
+@run_async
+async def test_closing_far_down_moves_the_cursor_to_the_next(big: Path, tmp_path: Path) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table(app).move_cursor(row=1500)
+        await settle(pilot)
+        assert table(app).current_id == ids[1500]
+        await pilot.press("e")
+        await settle(pilot)
+        assert table(app).current_id == ids[1501]
+        assert table(app).cursor_row == 1500
+        assert table(app).ids_in_order() == ids[:1500] + ids[1501:]
+        assert table(app).current_row is not None
+    assert order(big) == ids[:1500] + ids[1501:]
+
+
+@run_async
+async def test_a_refresh_keeps_the_cursor_on_its_conversation_as_it_moves(
+    big: Path, tmp_path: Path
+) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table(app).move_cursor(row=2000)
+        await settle(pilot)
+        moving = ids[2000]
+        with Store.open(big) as store:  # its priority comes round: up to the 5th row
+            store.conn.execute(
+                "UPDATE conversations SET priority_at = ? + 1 WHERE id = ?",
+                (
+                    store.scalar("SELECT priority_at FROM conversations WHERE id = ?", (ids[3],)),
+                    moving,
+                ),
+            )
+            store.conn.commit()
+        app.store_changed()
+        await settle(pilot)
+        after = table(app).ids_in_order()
+        assert after.index(moving) < 10
+        assert table(app).current_id == moving
+        assert table(app).cursor_row == after.index(moving)
+        assert table(app).current_row is not None
+
+
+@run_async
+async def test_the_selection_survives_scrolling_away_and_back(big: Path, tmp_path: Path) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "x")  # the first two
+        await pilot.press("G")
+        await settle(pilot)
+        await pilot.press("x")  # and the last
+        await pilot.press("home")
+        await settle(pilot)
+        assert table(app).targets() == [ids[0], ids[1], ids[-1]]
+        lines = screen_text(app).splitlines()
+        assert [line[1] for line in lines[2:5]] == ["✓", "✓", " "]
+
+
+@run_async
+async def test_only_about_a_screen_of_rows_is_fetched_and_built(big: Path, tmp_path: Path) -> None:
+    """Whatever the queue's length, a screen costs its rows and a margin, not the queue; a
+    refresh that changed nothing builds nothing."""
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen_rows = table(app).size.height - 1  # under the header
+        assert table(app).row_count > EXTRA
+        # Twice at most: the first lines are drawn before the screen settles on its width.
+        assert table(app).rows_built <= 2 * screen_rows
+        assert table(app).rows_fetched <= 4 * screen_rows
+        built, fetched = table(app).rows_built, table(app).rows_fetched
+        app.store_changed()
+        await settle(pilot)
+        assert table(app).rows_built == built
+        assert table(app).rows_fetched - fetched <= 4 * screen_rows
+        built, fetched = table(app).rows_built, table(app).rows_fetched
+        await pilot.press("G")
+        await settle(pilot)
+        assert table(app).rows_built - built <= screen_rows
+        assert table(app).rows_fetched - fetched <= 4 * screen_rows
+        built = table(app).rows_built
+        await pilot.press("k", "k")  # a step builds the two rows the cursor leaves and enters
+        await settle(pilot)
+        assert table(app).rows_built - built == 3
+
+
+@run_async
+async def test_the_side_panel_fits_a_count_of_a_hundred_thousand(db: Path, tmp_path: Path) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one("#sidebar", QueueNav)
+        sidebar.counts = {**sidebar.counts, QueueKey.ALL: 100_000, QueueKey.CLOSED: 78_534}
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert any(line.startswith("   All          100000 │") for line in lines)
+        assert any(line.startswith("   Closed        78534 │") for line in lines)
+
+
+@run_async
+async def test_a_click_puts_the_cursor_on_the_row_and_a_second_opens_it(
+    db: Path, tmp_path: Path
+) -> None:
+    from tui.screens.conversation import ConversationScreen
+
+    before = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click(QueueTable, offset=(30, 3))  # the header, then rows 0, 1, 2
+        assert table(app).current_id == before[2]
+        await pilot.click(QueueTable, offset=(30, 3))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen) and screen.conversation_id == before[2]

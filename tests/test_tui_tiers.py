@@ -226,7 +226,7 @@ def table(app: object) -> QueueTable:
 
 
 def cell(app: object, conversation_id: int, column: str) -> Text:
-    return table(app).get_cell(str(conversation_id), column)
+    return table(app).cell(conversation_id, column)
 
 
 @run_async

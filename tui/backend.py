@@ -83,13 +83,11 @@ class HandoffDraft:
 
 
 @dataclass(frozen=True)
-class QueueView:
-    """One queue's rows, with every queue's count: what the queue screen shows."""
+class RowPage:
+    """Some rows of a queue, fetched by id (those that still exist), with the current handoff
+    of each one handed off or shared, by conversation id."""
 
-    rows: tuple[QueueRow, ...]
-    counts: dict[QueueKey, int]
-    search: str | None = None  # the query, when the rows are search results
-    # The current handoff of each row handed off or shared, by conversation id.
+    rows: Mapping[int, QueueRow]
     handoffs: Mapping[int, HandoffStatus] = field(default_factory=dict)
 
 
@@ -130,28 +128,38 @@ class Backend:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def queue_view(self, queue: QueueKey, search: str | None = None) -> QueueView:
+    def queue_ids(self, queue: QueueKey, search: str | None = None) -> list[int]:
+        """Every conversation of the queue in its order, or of the search's results."""
         now = self.now()
         with self.store() as store:
-            counts = queues.counts(store, me=self.me, now=now)
-            if search is not None:
-                query = queues.parse_query(search, now=now)
-                rows = queues.search(store, query, me=self.me, now=now)
-            else:
-                rows = queues.rows(store, queue, me=self.me, now=now)
-            passed = {r.id for r in rows if r.handed_off_to or r.shared_with}
+            if search is None:
+                return queues.ids(store, queue, me=self.me, now=now)
+            query = queues.parse_query(search, now=now)
+            return [row.id for row in queues.search(store, query, me=self.me, now=now)]
+
+    def queue_rows(self, conversation_ids: Sequence[int]) -> RowPage:
+        """The queue rows of these conversations: the page of a queue on screen."""
+        now = self.now()
+        with self.store() as store:
+            rows = queues.rows_by_id(store, conversation_ids, now=now)
+            passed = {i for i, r in rows.items() if r.handed_off_to or r.shared_with}
             current = self._handoff_statuses(store, passed, now) if passed else {}
-        return QueueView(tuple(rows), counts, search, current)
+        return RowPage(rows, current)
+
+    def queue_counts(self) -> dict[QueueKey, int]:
+        with self.store() as store:
+            return queues.counts(store, me=self.me, now=self.now())
 
     def _handoff_statuses(
         self, store: Store, conversation_ids: set[int], now: datetime
     ) -> dict[int, HandoffStatus]:
         """The current handoff of each of these conversations."""
         found: dict[int, HandoffStatus] = {}
-        for row in handoffs.handoffs(store):
-            wanted = row.conversation_id in conversation_ids
-            if row.current and wanted and row.conversation_id not in found:
-                found[row.conversation_id] = self._status(row, now)
+        for conversation_id in conversation_ids:
+            history = handoffs.handoffs(store, conversation_id=conversation_id)
+            current = next((row for row in history if row.current), None)
+            if current is not None:
+                found[conversation_id] = self._status(current, now)
         return found
 
     def _status(self, row: HandoffRow, now: datetime) -> HandoffStatus:

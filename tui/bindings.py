@@ -155,6 +155,12 @@ QUEUE: list[BindingType] = [
     ],
     _b("escape", "back", "Back", "clear", "Clear the selection, or leave the search", show=False),
     _b("q", "quit_app", "Quit", "quit", "Quit frontdesk"),
+    # The long moves through a queue of any length.
+    _b("G", "last_row", "Last row", "last_row", "The last conversation of the queue", show=False),
+    _b(
+        "ctrl+d", "half_page(1)", "Half page down", "half_page_down", "Half a page down", show=False
+    ),
+    _b("ctrl+u", "half_page(-1)", "Half page up", "half_page_up", "Half a page up", show=False),
 ]
 
 CONVERSATION: list[BindingType] = [

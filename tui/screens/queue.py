@@ -1,6 +1,9 @@
 """The queue (home screen): the conversations of one queue in priority order, the queues
 with live counts, bulk selection, search results as a queue. New mail leaves the cursor on
-the conversation it was on."""
+the conversation it was on.
+
+Loading asks for the queue's whole order (ids only) with the rows around the cursor, and the
+counts apart; the table asks for more rows as they come into view."""
 
 from __future__ import annotations
 
@@ -11,16 +14,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
-from tui.backend import HandoffPlan, QueueView
+from tui.backend import HandoffPlan, RowPage
 from tui.bindings import QUEUE
 from tui.messages import StoreChanged
 from tui.screens.work import WorkScreen
 from tui.widgets.queue_nav import QueueNav
-from tui.widgets.queue_table import QueueTable
+from tui.widgets.queue_table import Anchor, QueueTable
 
 
 class QueueScreen(WorkScreen):
@@ -28,11 +31,37 @@ class QueueScreen(WorkScreen):
     BINDINGS = QUEUE
 
     class Loaded(Message):
-        def __init__(self, view: QueueView, queue: QueueKey, now: datetime) -> None:
+        """A queue's order (or a search's results), with the rows around the cursor."""
+
+        def __init__(
+            self,
+            ids: list[int],
+            page: RowPage,
+            queue: QueueKey,
+            search: str | None,
+            now: datetime,
+        ) -> None:
             super().__init__()
-            self.view = view
+            self.ids = ids
+            self.page = page
             self.queue = queue
+            self.search = search
             self.now = now
+
+    class Counted(Message):
+        """Every queue's count, asked apart: the rows do not wait on it."""
+
+        def __init__(self, counts: dict[QueueKey, int]) -> None:
+            super().__init__()
+            self.counts = counts
+
+    class RowsFetched(Message):
+        """Rows the table asked for, for the order it had then (`generation`)."""
+
+        def __init__(self, page: RowPage, generation: int) -> None:
+            super().__init__()
+            self.page = page
+            self.generation = generation
 
     def __init__(self, queue: QueueKey = QueueKey.NEEDS_REPLY) -> None:
         super().__init__()
@@ -64,27 +93,55 @@ class QueueScreen(WorkScreen):
     # -- loading --------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._load(self.queue, self.search_text)
+        """Asks again for the order and the rows in view (never every row), and the counts."""
+        self._load(self.queue, self.search_text, self.table.cursor_anchor())
+        self._count()
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
-    def _load(self, queue: QueueKey, search: str | None) -> None:
-        view = self.backend.queue_view(queue, search)
+    def _load(self, queue: QueueKey, search: str | None, anchor: Anchor) -> None:
+        ids = self.backend.queue_ids(queue, search)
+        if get_current_worker().is_cancelled:
+            return
+        page = self.backend.queue_rows(anchor.wanted(ids))
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(view, queue, self.now()))
+            self.post_message(self.Loaded(ids, page, queue, search, self.now()))
+
+    @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
+    def _count(self) -> None:
+        counts = self.backend.queue_counts()
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Counted(counts))
+
+    @on(QueueTable.RowsWanted)
+    def _rows_wanted(self, event: QueueTable.RowsWanted) -> None:
+        self._fetch_rows(event.conversation_ids, event.generation)
+
+    @work(thread=True, group="queue-rows", exit_on_error=False)
+    def _fetch_rows(self, conversation_ids: tuple[int, ...], generation: int) -> None:
+        page = self.backend.queue_rows(conversation_ids)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.RowsFetched(page, generation))
+
+    @on(RowsFetched)
+    def _rows_fetched(self, event: RowsFetched) -> None:
+        self.table.add_rows(event.page, event.generation)
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        for nav in self.query(QueueNav):
+            nav.counts = event.counts
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        if event.queue != self.queue or event.view.search != self.search_text:
+        if event.queue != self.queue or event.search != self.search_text:
             return  # an answer to a question no longer asked
         self.loaded = True
-        view = event.view
         for nav in self.query(QueueNav):
-            nav.counts = view.counts
-            nav.search_count = len(view.rows)
-        self.table.show(view.rows, event.now, self.backend.me, view.handoffs)
+            nav.search_count = len(event.ids)
+        self.table.show(event.ids, event.page, event.now, self.backend.me)
         empty = self.query_one("#empty", Static)
-        empty.set_class(not view.rows, "-shown")
-        if not view.rows:
+        empty.set_class(not event.ids, "-shown")
+        if not event.ids:
             empty.update(Text(self._empty_words()))
 
     def _empty_words(self) -> str:
@@ -99,7 +156,7 @@ class QueueScreen(WorkScreen):
         self.reload()
 
     def after_change(self, kind: str) -> None:
-        self.table.selected.clear()
+        self.table.clear_selection()
         self.reload()
 
     # -- which queue ----------------------------------------------------------------------
@@ -114,9 +171,7 @@ class QueueScreen(WorkScreen):
     def switch_to(self, queue: QueueKey) -> None:
         self.queue = queue
         self.search_text = None
-        self.table.selected.clear()
-        self.table.move_cursor(row=0, animate=False)
-        self.table.rows_shown = ()
+        self.table.forget_position()
         self._show_queue_name()
         self.reload()
 
@@ -154,16 +209,13 @@ class QueueScreen(WorkScreen):
 
     def search(self, text: str) -> None:
         self.search_text = text
-        self.table.selected.clear()
-        self.table.move_cursor(row=0, animate=False)
-        self.table.rows_shown = ()
+        self.table.forget_position()
         self._show_queue_name()
         self.reload()
 
     def action_back(self) -> None:
         if self.table.selected:
-            self.table.selected.clear()
-            self.table.show(self.table.rows_shown, self.now(), self.backend.me)
+            self.table.clear_selection()
         elif self.search_text is not None:
             self.switch_to(self.queue)
 
@@ -178,6 +230,12 @@ class QueueScreen(WorkScreen):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
+    def action_last_row(self) -> None:
+        self.table.action_last()
+
+    def action_half_page(self, direction: int) -> None:
+        self.table.half_page(direction)
+
     def action_toggle_select(self) -> None:
         self.table.toggle_selected()
         self.table.action_cursor_down()
@@ -186,25 +244,24 @@ class QueueScreen(WorkScreen):
         return self.table.targets()
 
     def target_snoozed(self) -> bool:
-        rows = {row.id: row for row in self.table.rows_shown}
-        return any(rows[i].snoozed_until is not None for i in self.targets() if i in rows)
+        rows = [self.table.row_of(i) for i in self.targets()]
+        return any(row is not None and row.snoozed_until is not None for row in rows)
 
     def target_tier(self) -> str | None:
         ids = self.targets()
-        rows = {row.id: row for row in self.table.rows_shown}
-        return rows[ids[0]].tier if ids and ids[0] in rows else None
+        row = self.table.row_of(ids[0]) if ids else None
+        return None if row is None else row.tier
 
     def edit_customer_of(self) -> int | None:
         return self.table.current_id
 
     def target_row(self) -> QueueRow | None:
-        current = self.table.current_id
-        return next((row for row in self.table.rows_shown if row.id == current), None)
+        return self.table.current_row
 
     def start_handoff(self, conversation_id: int, plan: HandoffPlan) -> None:
         self.action_open(handoff=plan)
 
-    @on(DataTable.RowSelected)
+    @on(QueueTable.Selected)
     def _row_selected(self) -> None:
         self.action_open()
 

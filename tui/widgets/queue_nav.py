@@ -58,7 +58,9 @@ class QueueNav(Static):
             key = str(number) if number <= 9 else " "
             count = self._count(queue.key)
             label = f"{key} {queue.title}"
-            line = f"{fit(label, width - 6):<{width - 5}}{count:>4} "
+            # Room for the count as it is (100000 takes six cells), the label cut to the rest.
+            room = max(4, len(count))
+            line = f"{fit(label, width - room - 2):<{width - room - 1}}{count:>{room}} "
             active = self.search is None and queue.key == self.current
             text.append(line, style=self._style(queue.key, count, active))
             text.append("\n")
