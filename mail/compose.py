@@ -150,8 +150,10 @@ def compose_reply(
     bcc: Sequence[str] = (),
     quote_last: bool = False,
     now: datetime | None = None,
+    rating_line: str = "",
 ) -> Composed:
-    """The reply to `conversation` (whose messages, any order, are `thread`) from `identity`."""
+    """The reply to `conversation` (whose messages, any order, are `thread`) from `identity`;
+    `rating_line` (mail/csat.py: rating links) ends it, below the signature."""
     try:
         support = validate_address(identity.address).addr
     except ComposeError as exc:
@@ -182,9 +184,10 @@ def compose_reply(
         quoted = _quote(answered)
         if quoted:
             text = f"{text}\n\n{quoted}"
-    signature = _text(identity.signature)
-    if signature:
-        text = f"{text}\n\n-- \n{signature}"
+    # The rating links go under the signature line too: a reply quoting this one cuts them.
+    footer = "\n\n".join(part for part in (_text(identity.signature), _text(rating_line)) if part)
+    if footer:
+        text = f"{text}\n\n-- \n{footer}"
 
     subject = reply_subject(conversation.subject)
     in_reply_to = _clean_id(answered.message_id) if answered is not None else None

@@ -342,6 +342,30 @@ class SalesConfig:
 
 
 @dataclass(frozen=True)
+class CsatConfig:
+    """Customer satisfaction: a line of three rating links at the end of each reply."""
+
+    enabled: bool = _doc(
+        "End each reply with Good / OK / Bad links (mailto:, with a token of the conversation "
+        "in the subject); ratings that come back are recorded and reported.",
+        False,
+    )
+    address: str = _doc(
+        "Where the links send ratings; empty: the support address the reply comes from. Ratings "
+        "are only recognised in mail frontdesk syncs, so it must arrive in a synced folder.",
+        "",
+    )
+    question: str = _doc("The line above the links.", "How did we do? One click rates this reply:")
+    good: str = _doc("The word before the 'good' link.", "Good")
+    ok: str = _doc("The word before the 'ok' link.", "OK")
+    bad: str = _doc("The word before the 'bad' link.", "Bad")
+    comment_prompt: str = _doc(
+        "Put in the rating mail's body, quoted, to invite a comment (left out of the comment).",
+        "Anything to add? Write it here, then send.",
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration file."""
 
@@ -359,6 +383,7 @@ class Config:
     customers: CustomersConfig = _doc("[customers]", factory=CustomersConfig)
     sla: SlaConfig = _doc("[sla]", factory=SlaConfig)
     sales: SalesConfig = _doc("[sales]", factory=SalesConfig)
+    csat: CsatConfig = _doc("[csat]", factory=CsatConfig)
     keys: dict[str, str] = _doc(
         'Key remaps by binding id, e.g. close = "d" (see the help screen, `?`, for ids).',
         factory=dict,
@@ -451,7 +476,18 @@ def parse_config(data: dict[str, Any], where: str = "config") -> Config:
     if not sync.folders:
         raise ConfigError(f"{where}: 'sync.folders' must name at least one folder")
     _check_sales(result.sales, where)
+    _check_csat(result.csat, where)
     return _check_people_and_clocks(result, where)
+
+
+def _check_csat(csat: CsatConfig, where: str) -> None:
+    address = csat.address.strip()
+    if address and (address.count("@") != 1 or not address.isprintable() or " " in address):
+        raise ConfigError(f"{where}: 'csat.address' must be one email address (is {address!r})")
+    for key in ("question", "good", "ok", "bad", "comment_prompt"):
+        value = getattr(csat, key)
+        if not value.strip() or not value.isprintable():
+            raise ConfigError(f"{where}: 'csat.{key}' must be one line of text, not empty")
 
 
 def _check_sales(sales: SalesConfig, where: str) -> None:

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from mail import demo, demo_replies
-from mail.config import AccountConfig, ColleagueConfig, Config, SendConfig, TeamConfig
+from mail import csat, demo, demo_replies
+from mail.config import (
+    AccountConfig,
+    ColleagueConfig,
+    Config,
+    CsatConfig,
+    SendConfig,
+    TeamConfig,
+)
 from mail.customer_import import CustomerRow, apply_rows
 from mail.ingest import Ingestor, IngestReport, RawMail
-from storage import conversations
+from storage import conversations, messages, ratings
 from storage.db import Store
 from storage.models import Status
 from storage.tags import ensure_tags
@@ -38,6 +47,7 @@ def build_demo_store(directory: Path | None = None) -> tuple[Path, IngestReport]
     with Store.open(path) as store:
         report = fill_demo_store(store, now)
         demo_replies.load(store, actor=demo_config().team.me, now=now)
+        rate_finished(store)
         tags = demo_config().tags  # the default tags, with the owners the reports group by
         ensure_tags(store, tags.categories, tags.modifiers)
     return path, report
@@ -81,6 +91,7 @@ def demo_config() -> Config:
         account=AccountConfig(email=demo.SUPPORT_ADDRESS, name=demo.SUPPORT_NAME),
         send=SendConfig(from_name="Dana at Trellis", signature="Dana Whitfield\nFounder, Trellis"),
         team=TeamConfig(me="Dana Whitfield", members=["Dana Whitfield", "Sam Rivera"]),
+        csat=CsatConfig(enabled=True),
         colleagues=[
             ColleagueConfig(
                 name="Pete Lindqvist",
@@ -110,6 +121,49 @@ def _close_finished(store: Store, now: datetime) -> None:
             conversations.set_status(
                 store, conversation.id, Status.CLOSED, actor="Dana Whitfield", at=closed_at
             )
+
+
+# What customers chose, in turn, on the finished conversations they did not thank us for.
+_RATINGS_IN_TURN = ("good", "good", "ok", "good", "bad", "good", "good", "ok")
+
+
+# What customers who thanked us wrote beside their Good.
+_COMMENTS = (
+    "Quick and clear, thank you!",
+    "Sorted in minutes.",
+    "Friendly and it works now.",
+    "Great help as always.",
+)
+
+
+def rate_finished(store: Store) -> None:
+    """Ratings on most closed conversations, as the demo's [csat] links would have brought them:
+    a mail from the customer some hours after our last reply, through the same recognition as
+    synced mail. A customer who thanked us rates Good with a few words; the others rate in
+    turn, bare."""
+    secret = ratings.rating_secret(store)
+    mails: list[RawMail] = []
+    for index, conversation in enumerate(conversations.queue(store, "closed")):
+        if index % 5 == 4:
+            continue  # not everyone rates
+        thread = messages.messages_of(store, conversation.id)
+        last = next((m for m in reversed(thread) if not m.is_ours), None)
+        replied = [m for m in thread if m.is_ours]
+        if last is None or last.sender is None or not replied:
+            continue  # only a reply carries the links
+        # A thank-you that asks something more is not a comment on the help it had.
+        thanked = thread[-1] is last and _is_thanks(last.new_text) and "?" not in last.new_text
+        rating = "good" if thanked else _RATINGS_IN_TURN[index % len(_RATINGS_IN_TURN)]
+        mail = EmailMessage()
+        mail["From"] = formataddr((last.sender.name, last.sender.addr))
+        mail["To"] = demo.SUPPORT_ADDRESS
+        mail["Subject"] = csat.rating_subject(rating, csat.token(secret, conversation.id))
+        moment = max(last.date, replied[-1].date) + timedelta(hours=1 + index % 5)
+        mail["Date"] = format_datetime(moment)
+        mail["Message-ID"] = f"<rating-{conversation.id}@demo.trellis.app>"
+        mail.set_content(_COMMENTS[len(mails) % len(_COMMENTS)] if thanked else "")
+        mails.append(RawMail(mail.as_bytes(), received_at=moment))
+    Ingestor(store, TEAM_ADDRESSES, config=demo_config()).ingest(mails)
 
 
 def _is_thanks(text: str) -> bool:

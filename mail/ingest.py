@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
+from mail import csat
 from mail import customers as customer_rules
 from mail.config import Config
 from mail.parse import parse_message
@@ -111,10 +112,17 @@ class Ingestor:
                     report.duplicates += 1
                     report.message_rows.append(duplicate)
                     continue
-                placement = place(self.store, msg, self.ours, self.subject_window)
+                # A rating mail (csat's links) goes to the conversation it rates.
+                rating = csat.recognise(self.store, msg, self.ours)
+                if rating is not None and rating.refused is None:
+                    placement = csat.place_rating(self.store, msg, rating)
+                else:
+                    placement = place(self.store, msg, self.ours, self.subject_window)
                 row_id = messages.insert_message(
                     self.store, msg, placement.conversation_id, placement.is_ours
                 )
+                if rating is not None:
+                    csat.record(self.store, rating, msg, row_id, placement.conversation_id)
                 report.message_rows.append(row_id)
                 report.stored += 1
                 report.conversations.add(placement.conversation_id)

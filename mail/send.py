@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from mail import csat
 from mail.compose import Identity, compose_reply
 from mail.config import Config
 from mail.ingest import Ingestor
@@ -121,6 +122,7 @@ def queue_reply(
     composed = compose_reply(
         conversation, thread, identity(config), body, cc=cc, bcc=bcc,
         quote_last=config.send.quote, now=moment,
+        rating_line=csat.rating_line(store, config, conversation_id),
     )  # fmt: skip
     wait = config.send.undo_seconds if delay is None else delay
     send_after = moment + timedelta(seconds=wait)

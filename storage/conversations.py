@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from storage import events, sla
+from storage import events, ratings, sla
 from storage.db import Store
 from storage.errors import NotFoundError
 from storage.models import Address, Conversation, Status
@@ -117,9 +117,11 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
     if state is None:
         return
     status, closed_at = state
+    # Most ratings (a click on a rating link, a Good with words) are the customer's, but ask
+    # nothing of us (storage/ratings.py).
     summary = conn.execute(
-        """SELECT count(*), sum(parse_error IS NOT NULL OR date_flagged), min(date), max(date),
-                  max(CASE WHEN is_ours THEN NULL ELSE date END),
+        f"""SELECT count(*), sum(parse_error IS NOT NULL OR date_flagged), min(date), max(date),
+                  max(CASE WHEN is_ours OR id IN ({ratings.ASKS_NOTHING}) THEN NULL ELSE date END),
                   max(CASE WHEN is_ours THEN date END)
            FROM messages WHERE conversation_id = ?""",
         (conversation_id,),
@@ -135,7 +137,7 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
     ).fetchone()
     latest_customer = conn.execute(
         "SELECT new_text, body_text FROM messages WHERE conversation_id = ? AND is_ours = 0"
-        " ORDER BY date DESC, id DESC LIMIT 1",
+        f" AND id NOT IN ({ratings.ASKS_NOTHING}) ORDER BY date DESC, id DESC LIMIT 1",
         (conversation_id,),
     ).fetchone()
     preview = ""
@@ -155,7 +157,8 @@ def _refresh_one(store: Store, conversation_id: int) -> None:
     waiting_since = None
     if waiting_on_us:
         waiting_since = conn.execute(
-            "SELECT min(date) FROM messages WHERE conversation_id = ? AND is_ours = 0 AND date > ?",
+            "SELECT min(date) FROM messages WHERE conversation_id = ? AND is_ours = 0 AND date > ?"
+            f" AND id NOT IN ({ratings.ASKS_NOTHING})",
             (conversation_id, last_ours_at if last_ours_at is not None else -1),
         ).fetchone()[0]
     conn.execute(

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from storage import events
+from storage import events, ratings
 from storage import waits as waits_store
 from storage.db import Store
 from storage.errors import FrontdeskError
@@ -274,6 +274,7 @@ class Report:
     handle_seconds_total: int
     sales: Sales
     saved_replies: tuple[SavedReplyUse, ...]
+    satisfaction: ratings.Satisfaction = ratings.NO_RATINGS  # customers' ratings by mail
 
 
 # -- handle time, journaled by the composer -----------------------------------------------------
@@ -382,7 +383,8 @@ def _volume(store: Store, lo: int, mid: int, hi: int, local: _LocalTime) -> _Vol
     total = 0
     for week, quarter, count in store.conn.execute(
         "SELECT (date - ?1) / ?3, date / ?4, count(*) FROM messages"
-        " WHERE date >= ?1 AND date < ?2 AND NOT is_ours GROUP BY 1, 2",
+        f" WHERE date >= ?1 AND date < ?2 AND NOT is_ours AND id NOT IN ({ratings.ASKS_NOTHING})"
+        " GROUP BY 1, 2",
         (mid, hi, _WEEK_SECONDS, _QUARTER),
     ):
         weeks[int(week)] += count
@@ -391,7 +393,8 @@ def _volume(store: Store, lo: int, mid: int, hi: int, local: _LocalTime) -> _Vol
         total += count
     before = _count(
         store,
-        "SELECT count(*) FROM messages WHERE date >= ? AND date < ? AND NOT is_ours",
+        "SELECT count(*) FROM messages WHERE date >= ? AND date < ? AND NOT is_ours"
+        f" AND id NOT IN ({ratings.ASKS_NOTHING})",
         (lo, mid),
     )
     return _Volume(total, before, weeks, heat)
@@ -556,6 +559,7 @@ def report(
         handle_seconds_total=handle_total,
         sales=_sales(store, mid, hi),
         saved_replies=_saved_replies(store, mid, hi, top),
+        satisfaction=ratings.satisfaction(store, period.start, period.end),
     )
 
 

@@ -488,6 +488,37 @@ def m009_report_timeline(db: Database) -> None:
 
 
 @migrations()
+def m010_ratings(db: Database) -> None:
+    db.executescript(
+        """
+        -- Customer satisfaction ratings that came back by mail ([csat]'s mailto: links), one
+        -- per rating message. The conversation is the message's, so a merge carries it along;
+        -- a conversation's newest rating is the one that counts.
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            message_row_id INTEGER NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+            rating TEXT NOT NULL CHECK (rating IN ('good', 'ok', 'bad')),
+            comment TEXT NOT NULL DEFAULT '',   -- the message's new text, quotes cut
+            customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            customer_addr TEXT,
+            rated_at INTEGER NOT NULL           -- the message's date
+        );
+        CREATE INDEX ratings_rated ON ratings(rated_at);
+        -- Most ratings start no wait for us (storage/waits.py): its conversation is
+        -- recomputed when one is recorded or dropped.
+        CREATE TRIGGER waits_rating_added AFTER INSERT ON ratings BEGIN
+            INSERT OR IGNORE INTO waits_stale
+                SELECT conversation_id FROM messages WHERE id = NEW.message_row_id;
+        END;
+        CREATE TRIGGER waits_rating_removed AFTER DELETE ON ratings BEGIN
+            INSERT OR IGNORE INTO waits_stale
+                SELECT conversation_id FROM messages WHERE id = OLD.message_row_id;
+        END;
+        """
+    )
+
+
+@migrations()
 def m011_query_plan_indexes(db: Database) -> None:
     db.executescript(
         """

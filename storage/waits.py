@@ -3,9 +3,10 @@ period: the waits for our reply (from a customer's message to our next reply, or
 first or not; their length in the business time of the policy the store last measured them
 under) and our replies with the teammate who sent each.
 
-Triggers (schema m009) mark a conversation stale whenever its messages, handoff notes, customer
-or `replied` events change; `refresh` recomputes the stale ones from their messages, in order,
-and is cheap when nothing changed."""
+Triggers (schema m009, m010) mark a conversation stale whenever its messages, handoff notes,
+customer, close, ratings or `replied` events change (a rating that asks nothing starts no wait:
+storage/ratings.py); `refresh` recomputes the stale ones from their messages, in order, and is
+cheap when nothing changed."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import settings
+from storage import ratings, settings
 from storage.db import Store
 from storage.sla import SlaPolicy, business_windows
 from storage.timeutil import from_epoch
@@ -171,7 +172,7 @@ def _recompute(store: Store, ids: Sequence[int], policy: SlaPolicy | None) -> No
     rows = store.conn.execute(
         "SELECT m.conversation_id, m.date, m.is_ours FROM messages m"
         " WHERE m.conversation_id IN (SELECT value FROM json_each(?1))"
-        f" AND NOT (m.is_ours AND m.id IN ({notes}))"
+        f" AND NOT (m.is_ours AND m.id IN ({notes})) AND m.id NOT IN ({ratings.ASKS_NOTHING})"
         " ORDER BY m.conversation_id, m.date, m.is_ours, m.id",
         (batch,),
     )

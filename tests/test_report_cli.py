@@ -25,7 +25,7 @@ TOP_KEYS = {
     "replies_sent", "unanswered",
     "first_response_seconds", "next_response_seconds", "time_to_close_seconds", "previous",
     "weeks", "by_hour", "by_weekday", "heatmap", "sla", "teammates", "tags", "owners",
-    "feature_requests", "handle_time", "sales", "saved_replies",
+    "feature_requests", "handle_time", "sales", "saved_replies", "satisfaction",
 }  # fmt: skip
 
 

@@ -8,12 +8,15 @@ import csv
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mail.sanitize import clean_line
-from storage.metrics import Headline, Period, Report, ReportError, Stats
 from tui.context import Context
+
+if TYPE_CHECKING:
+    from storage.metrics import Headline, Period, Report, Stats
+    from storage.ratings import Satisfaction
 
 DEFAULT_DAYS = 28
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,6 +38,8 @@ def register(sub: Any) -> None:
 
 
 def _date(text: str, option: str) -> date:
+    from storage.metrics import ReportError
+
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -43,6 +48,8 @@ def _date(text: str, option: str) -> date:
 
 def period_of(args: Any, zone: ZoneInfo, now: datetime) -> Period:
     """The period the options ask for: --days, or --from (and --to) in the policy's zone."""
+    from storage.metrics import Period, ReportError
+
     if args.first is None and args.last is None:
         return Period.last_days(DEFAULT_DAYS if args.days is None else args.days, now)
     if args.days is not None:
@@ -194,6 +201,27 @@ def report_json(report: Report) -> dict[str, Any]:
             "colleagues": [vars(c) for c in report.sales.colleagues],
         },
         "saved_replies": [vars(r) for r in report.saved_replies],
+        "satisfaction": _satisfaction(report.satisfaction),
+    }
+
+
+def _satisfaction(figures: Satisfaction) -> dict[str, Any]:
+    return {
+        "ratings": figures.ratings,
+        "good": figures.good,
+        "ok": figures.ok,
+        "bad": figures.bad,
+        "percent_satisfied": _round(figures.percent_satisfied),
+        "comments": [
+            {
+                "conversation_id": c.conversation_id,
+                "customer": c.customer,
+                "rating": c.rating,
+                "comment": c.comment,
+                "rated_at": c.rated_at,
+            }
+            for c in figures.comments
+        ],
     }
 
 
@@ -268,6 +296,9 @@ def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
         yield "sales", "", metric, doc["sales"][metric]
     yield from _keyed("sales_colleague", "colleague", doc["sales"]["colleagues"])
     yield from _keyed("saved_reply", "name", doc["saved_replies"])
+    for metric in ("ratings", "good", "ok", "bad", "percent_satisfied"):
+        yield "satisfaction", "", metric, doc["satisfaction"][metric]
+    yield from _keyed("rating_comment", "conversation_id", doc["satisfaction"]["comments"])
 
 
 def _keyed(section: str, key: str, items: list[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -415,4 +446,16 @@ def summary(report: Report) -> str:
     if report.saved_replies:
         lines += ["", "Saved replies most used"]
         lines += [f"  {r.uses:>5}  {_name(r.name, 50)}" for r in report.saved_replies]
+    rated = report.satisfaction
+    if rated.percent_satisfied is not None:
+        lines += [
+            "",
+            f"Satisfaction: {rated.percent_satisfied:.0f}% good of {rated.ratings} ratings "
+            f"({rated.good} good, {rated.ok} ok, {rated.bad} bad)",
+        ]
+        lines += [
+            f"  {c.rating:<5}#{c.conversation_id:<6} {_name(c.customer, 20):<20} "
+            f"{_name(c.comment, 40)}"
+            for c in rated.comments[:10]
+        ]
     return "\n".join(line.rstrip() for line in lines)

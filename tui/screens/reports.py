@@ -30,6 +30,7 @@ from tui.bindings import REPORTS
 from tui.screens.base import FrontdeskScreen
 from tui.widgets.charts import (
     BAD,
+    GOOD,
     MUTED,
     WEEKDAYS,
     Bar,
@@ -334,6 +335,35 @@ def sales_text(report: Report, width: int) -> Text:
     return text
 
 
+COMMENTS_LISTED = 5
+_RATING_STYLES = {"good": GOOD, "ok": MUTED, "bad": BAD}
+
+
+def satisfaction_text(report: Report, width: int) -> Text:
+    """The share of good ratings, the good / OK / bad counts as bars, then the newest
+    comments: who, which conversation, what they wrote (the customer's words, as text)."""
+    rated = report.satisfaction
+    if rated.percent_satisfied is None:
+        return Text("no ratings in this period", style=MUTED)
+    text = Text(f"{rated.percent_satisfied:.0f}% good", style="bold", end="")
+    text.append(f" of {rated.ratings} rating{'s' if rated.ratings != 1 else ''}\n", style=MUTED)
+    bars = [
+        Bar("good", rated.good, str(rated.good)),
+        Bar("ok", rated.ok, str(rated.ok)),
+        Bar("bad", rated.bad, str(rated.bad)),
+    ]
+    text.append_text(bar_chart(bars, width))
+    for comment in rated.comments[:COMMENTS_LISTED]:
+        head = Text(f"\n{comment.rating:<5}", style=_RATING_STYLES[comment.rating])
+        head.append(
+            render.fit(f"#{comment.conversation_id} {clean_line(comment.customer)}", width - 5),
+            style=MUTED,
+        )
+        text.append_text(head)
+        text.append(f"\n     {render.fit(clean_line(comment.comment), max(10, width - 5))}")
+    return text
+
+
 def reply_bars(report: Report) -> list[Bar]:
     return [Bar(reply.name, reply.uses, str(reply.uses)) for reply in report.saved_replies]
 
@@ -447,6 +477,7 @@ class ReportsScreen(FrontdeskScreen):
         ("teammates", "Teammates"),
         ("sales", "Sales leads handed off"),
         ("replies", "Saved replies, most used"),
+        ("satisfaction", "Customer satisfaction (ratings by mail)"),
     )
 
     def __init__(self, days: int = 28) -> None:
@@ -471,6 +502,7 @@ class ReportsScreen(FrontdeskScreen):
             "teammates": _bars(teammate_bars, "no replies in this period"),
             "sales": sales_text,
             "replies": _bars(reply_bars, "no saved replies used in this period"),
+            "satisfaction": satisfaction_text,
         }
 
     @property
@@ -558,6 +590,9 @@ class ReportsScreen(FrontdeskScreen):
             self.query_one(f"#figure-{index}", Static).update(figure_text(figure))
         for section in self.query(Section):
             section.show(report)
+        # Ratings only come back to a team that sends the links: no panel for the others.
+        rated = report.satisfaction.ratings > 0 or self.backend.config.csat.enabled
+        self.query_one("#section-satisfaction", Section).display = rated
 
     def _show_header(self, *, loading: bool, failed: bool = False) -> None:
         text = Text("Reports", style="bold", no_wrap=True, overflow="ellipsis", end="")
