@@ -2,12 +2,14 @@
 
 Parsing happens outside the transaction; each batch is stored in one transaction, so a kill
 loses at most the batch in flight, which the next run stores again (duplicates are skipped).
-A customer's new text is read for churn words and sales signals as it is stored.
+A customer's new text is read for churn words and sales signals as it is stored, or beforehand
+by a `Reader` beside the parsing (a sync's parse worker does it: the storing process is the
+busier one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -16,7 +18,7 @@ from mail import csat
 from mail import customers as customer_rules
 from mail.config import Config
 from mail.parse import parse_message
-from mail.signals import churn_reasons, sales_signal
+from mail.signals import SalesRules, SalesSignal, churn_reasons, sales_signal
 from mail.thread import DEFAULT_SUBJECT_WINDOW, place
 from storage import conversations, customers, handoffs, messages, sla
 from storage.db import Store
@@ -32,6 +34,35 @@ class RawMail:
     data: bytes
     received_at: datetime | None = None
     origin: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the detectors found in a customer's new text."""
+
+    churn_reasons: tuple[str, ...]
+    sale: SalesSignal
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The churn and sales detectors as the store's config set them, and whose mail is ours
+    (not read). Plain data, so a parse worker can be given one."""
+
+    ours: frozenset[str]
+    churn_phrases: tuple[str, ...]
+    sales_rules: SalesRules
+
+    def read(self, text: str) -> Reading:
+        return Reading(
+            churn_reasons(text, self.churn_phrases), sales_signal(text, self.sales_rules)
+        )
+
+    def read_message(self, msg: IncomingMessage) -> Reading | None:
+        """The reading of a customer's message that parsed; None for ours and the rest."""
+        if msg.parse_error is not None or (msg.sender is not None and msg.sender.addr in self.ours):
+            return None
+        return self.read(msg.new_text)
 
 
 @dataclass
@@ -79,8 +110,11 @@ class Ingestor:
         self.subject_window = subject_window
         if config is not None or sla.saved_policy(store) is None:
             customer_rules.apply_config(store, config or Config())
-        self.churn_phrases = customer_rules.churn_phrases(store)
-        self.sales_rules = customer_rules.sales_rules(store)
+        self.reader = Reader(
+            frozenset(self.ours),
+            customer_rules.churn_phrases(store),
+            customer_rules.sales_rules(store),
+        )
 
     def ingest(
         self,
@@ -101,12 +135,15 @@ class Ingestor:
         self,
         parsed: list[tuple[IncomingMessage, str]],
         close_before: datetime | None = None,
+        readings: Sequence[Reading | None] = (),
     ) -> IngestReport:
         """Stores already-parsed messages in one transaction. Conversations whose last message
-        is older than `close_before` are closed: history, not work (a first sync)."""
+        is older than `close_before` are closed: history, not work (a first sync). `readings`,
+        when given, are `self.reader`'s of each message, made beforehand (None: read here)."""
         report = IngestReport(read=len(parsed))
+        made = list(readings) or [None] * len(parsed)
         with self.store.atomic():
-            for msg, origin in parsed:
+            for (msg, origin), reading in zip(parsed, made, strict=True):
                 duplicate = messages.find_duplicate(self.store, msg.message_id, msg.content_hash)
                 if duplicate is not None:
                     report.duplicates += 1
@@ -127,9 +164,11 @@ class Ingestor:
                 report.stored += 1
                 report.conversations.add(placement.conversation_id)
                 if not placement.is_ours and msg.parse_error is None:
-                    reasons = churn_reasons(msg.new_text, self.churn_phrases)
-                    conversations.add_churn_reasons(self.store, placement.conversation_id, reasons)
-                    sale = sales_signal(msg.new_text, self.sales_rules)
+                    found = reading or self.reader.read(msg.new_text)
+                    conversations.add_churn_reasons(
+                        self.store, placement.conversation_id, found.churn_reasons
+                    )
+                    sale = found.sale
                     if sale.is_signal:
                         handoffs.record_detection(
                             self.store, placement.conversation_id, sale.score, sale.reasons

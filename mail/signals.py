@@ -13,7 +13,7 @@ import re
 # if its tree ever changes shape, `_heads` answers None: still right, only slower.
 import re._constants as sre  # type: ignore[import-not-found]
 import re._parser as sre_parser  # type: ignore[import-not-found]
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,9 @@ class PhraseMatcher:
         rules = self.rules
         relaxed = [Rule(rule.label, rule.pattern.replace("(?-i:", "(?i:")) for rule in self.rules]
         self._lower = re.compile(_bounded(_by_first_letter(relaxed)) if rules else "(?!)")
-        self._folding = re.compile(self._lower.pattern, re.IGNORECASE)
+        # Only a text that changes length in lower case (a dotted capital I...) needs the
+        # case-folding scan: compiled the first time one comes, as it costs as much again.
+        self._folding: re.Pattern[str] | None = None
         self._each = [re.compile(_bounded(rule.pattern), re.IGNORECASE) for rule in self.rules]
         firsts = [_first_letters(rule.pattern) for rule in relaxed]
         self._unsure = [i for i, first in enumerate(firsts) if first is None]
@@ -90,7 +92,11 @@ class PhraseMatcher:
         if not self._compiled:
             self._compile()
         lowered = text.lower()
-        where, scan = (self._lower, lowered) if len(lowered) == len(text) else (self._folding, text)
+        where, scan = self._lower, lowered
+        if len(lowered) != len(text):
+            if self._folding is None:
+                self._folding = re.compile(self._lower.pattern, re.IGNORECASE)
+            where, scan = self._folding, text
         position = 0
         while (found := where.search(scan, position)) is not None:
             start = found.start()
@@ -117,38 +123,60 @@ def _bounded(pattern: str) -> str:
     return rf"(?<!\w)(?:{pattern})(?!\w)"
 
 
+# A rule that can start with more first letters than this stays out of the letters' branches.
+SPREAD_LETTERS = 12
+
+
 def _by_first_letter(rules: Sequence[Rule]) -> str:
-    """One alternation per first letter, split again by the second where a rule tells it,
-    each keeping the rules' order; rules whose start cannot be told go in every one, and
-    alone at the end for any other letter.
+    """One alternation per first letter, split again by the second where a rule tells it.
 
     The alternations sit in balanced trees of character-class lookaheads, so a word reaches
     the few rules that could match it after a handful of checks, not one per letter or rule.
+    The scan only asks where some rule matches, so each rule is written once in each letter's
+    branch: in the leaf of its one second letter, else behind a lookahead of its second
+    letters (none when any may follow). A rule that can start with many letters, or whose
+    start cannot be told, is written once after the tree behind a lookahead of its first
+    letters (and second ones): copied into every branch it multiplied the pattern, and the
+    compile time every process that reads mail pays, for a scan no faster.
     """
     heads = [_heads(rule.pattern) for rule in rules]
-    letters = sorted({head[0] for found in heads if found is not None for head in found})
+    in_tree: list[tuple[Rule, frozenset[str]]] = []
+    outside: list[str] = []
+    for rule, found in zip(rules, heads, strict=True):
+        if found is None:
+            outside.append(f"(?:{rule.pattern})")
+        elif len({head[0] for head in found}) > SPREAD_LETTERS:
+            outside.append(_guarded(rule.pattern, found, ""))
+        else:
+            in_tree.append((rule, found))
     buckets = []
-    for letter in letters:
-        seconds = sorted(
-            {h[1] for found in heads if found for h in found if len(h) == 2 and h[0] == letter}
-        )
-        leaves = [(second, _members(rules, heads, (letter, letter + second))) for second in seconds]
-        unsure = _members(rules, heads, (letter,))
-        body = "|".join(filter(None, (_tree(leaves, "."), unsure)))
-        buckets.append((letter, body))
-    unknown = _members(rules, heads, ())
-    return "|".join(filter(None, (_tree(buckets, ""), unknown)))
+    for letter in sorted({head[0] for _, found in in_tree for head in found}):
+        leaves: dict[str, list[str]] = {}
+        others: list[str] = []
+        for rule, found in in_tree:
+            mine = {head for head in found if head[0] == letter}
+            if letter in mine:  # any second character may follow
+                others.append(f"(?:{rule.pattern})")
+            elif len(mine) == 1:
+                leaves.setdefault(min(mine)[1], []).append(f"(?:{rule.pattern})")
+            elif mine:
+                others.append(_guarded(rule.pattern, {head[1] for head in mine}, "."))
+        tree = _tree([(second, "|".join(bodies)) for second, bodies in sorted(leaves.items())], ".")
+        buckets.append((letter, "|".join(filter(None, (tree, *others)))))
+    return "|".join(filter(None, (_tree(buckets, ""), *outside)))
 
 
-def _members(
-    rules: Sequence[Rule], heads: Sequence[frozenset[str] | None], keys: Sequence[str]
-) -> str:
-    """The rules, in order, whose start is unknown or is one of `keys`."""
-    return "|".join(
-        f"(?:{rule.pattern})"
-        for rule, found in zip(rules, heads, strict=True)
-        if found is None or not found.isdisjoint(keys)
-    )
+def _guarded(pattern: str, heads: Collection[str], skip: str) -> str:
+    """`pattern` behind a lookahead that the text after `skip` starts with the first character
+    of one of `heads`, then, if they all have one, the second character of one: a superset of
+    the heads, only there to turn most words away cheaply."""
+    firsts = _char_class(head[0] for head in heads)
+    seconds = _char_class(head[1] for head in heads) if all(len(h) == 2 for h in heads) else ""
+    return f"(?={skip}{firsts}{seconds})(?:{pattern})"
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    return f"[{''.join(re.escape(char) for char in sorted(set(chars)))}]"
 
 
 def _tree(leaves: Sequence[tuple[str, str]], skip: str) -> str:

@@ -31,7 +31,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from mail import keywords
 from mail.imap import ConnectionFailed, Endpoint, close_quietly, connect
-from mail.ingest import Ingestor
+from mail.ingest import Ingestor, Reader, Reading
 from mail.parse import message_ids, parse_message
 from storage import folders, messages, tags, work
 from storage.db import Store
@@ -144,26 +144,55 @@ class _Fetched:
     known: dict[int, int] = field(default_factory=dict)
 
 
-def parse_batch(raws: list[tuple[bytes, datetime | None]]) -> list[IncomingMessage]:
-    return [parse_message(raw, received) for raw, received in raws]
+Parsed = list[tuple[IncomingMessage, Reading | None]]  # None: not read yet
+
+
+def parse_batch(raws: list[tuple[bytes, datetime | None]]) -> Parsed:
+    return [(parse_message(raw, received), None) for raw, received in raws]
+
+
+class _Worker:
+    """What the parse worker is given as it starts: once, as the detectors take a while to
+    compile."""
+
+    reader: Reader | None = None
+
+
+def _start_worker(reader: Reader) -> None:
+    _Worker.reader = reader
+
+
+def _parse_and_read(raws: list[tuple[bytes, datetime | None]]) -> Parsed:
+    """In the parse worker: parses, and reads the customers' messages too."""
+    reader = _Worker.reader
+    assert reader is not None
+    parsed = [parse_message(raw, received) for raw, received in raws]
+    return [(msg, reader.read_message(msg)) for msg in parsed]
 
 
 class _Parsers:
     """Parses batches in a second process when `parallel`, else right here; either way each
-    batch's result is a Future. A worker that dies is replaced by parsing in this process."""
+    batch's result is a Future. The worker also reads customers' messages with `reader`, which
+    the storing process would otherwise do. A worker that dies is replaced by parsing in this
+    process."""
 
-    def __init__(self, parallel: bool) -> None:
+    def __init__(self, parallel: bool, reader: Reader) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if parallel and (os.cpu_count() or 1) > 1:
-            self._pool = ProcessPoolExecutor(1, mp_context=get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=get_context("forkserver"),
+                initializer=_start_worker,
+                initargs=(reader,),
+            )
 
-    def submit(self, raws: list[tuple[bytes, datetime | None]]) -> Future[list[IncomingMessage]]:
+    def submit(self, raws: list[tuple[bytes, datetime | None]]) -> Future[Parsed]:
         if self._pool is not None:
             try:
-                return _Resilient(self._pool.submit(parse_batch, raws), raws)
+                return _Resilient(self._pool.submit(_parse_and_read, raws), raws)
             except BrokenProcessPool:
                 self._pool = None
-        done: Future[list[IncomingMessage]] = Future()
+        done: Future[Parsed] = Future()
         done.set_result(parse_batch(raws))
         return done
 
@@ -175,15 +204,15 @@ class _Parsers:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-class _Resilient(Future[list[IncomingMessage]]):
+class _Resilient(Future[Parsed]):
     """A worker's answer, or the same batch parsed here if the worker died."""
 
-    def __init__(self, inner: Future[list[IncomingMessage]], raws: list[Any]) -> None:
+    def __init__(self, inner: Future[Parsed], raws: list[Any]) -> None:
         super().__init__()
         self._inner = inner
         self._raws = raws
 
-    def result(self, timeout: float | None = None) -> list[IncomingMessage]:
+    def result(self, timeout: float | None = None) -> Parsed:
         try:
             return self._inner.result(timeout)
         except BrokenProcessPool:
@@ -398,15 +427,17 @@ class SyncEngine:
         uidnext: int | None,
         report: FolderReport,
     ) -> None:
-        """Fetches, parses and stores new messages batch by batch. On a big fetch, parsing runs
-        in a second process while this one fetches and stores: a pipeline over two cores."""
+        """Fetches, parses and stores new messages batch by batch. On a big fetch, parsing (and
+        reading customers' mail for churn and sales signals) runs in a second process while
+        this one fetches and stores: a pipeline over two cores."""
         close_before = None
         if self.settings.close_older_than is not None:
             close_before = datetime.now(UTC) - self.settings.close_older_than
         gmail = b"X-GM-EXT-1" in client.capabilities()
         done = 0
-        with _Parsers(parallel=len(uids) >= PARALLEL_PARSE_FROM) as parsers:
-            in_flight: deque[tuple[_Fetched, Future[list[IncomingMessage]]]] = deque()
+        parallel = len(uids) >= PARALLEL_PARSE_FROM
+        with _Parsers(parallel, self.ingestor.reader) as parsers:
+            in_flight: deque[tuple[_Fetched, Future[Parsed]]] = deque()
             for batch in _chunks(uids, self.settings.batch_size):
                 fetched = self._fetch_batch(client, batch, gmail)
                 in_flight.append((fetched, parsers.submit(fetched.raws)))
@@ -450,7 +481,7 @@ class SyncEngine:
         self,
         state: folders.FolderState,
         fetched: _Fetched,
-        parsing: Future[list[IncomingMessage]],
+        parsing: Future[Parsed],
         uidvalidity: int,
         uidnext: int | None,
         close_before: datetime | None,
@@ -459,9 +490,11 @@ class SyncEngine:
         """Stores one batch with its (UID → message) links and the folder state, in one
         transaction; the keywords of the new copies become tags. Returns how many UIDs the
         batch covered."""
-        parsed = [(msg, str(uid)) for msg, uid in zip(parsing.result(), fetched.uids, strict=True)]
+        results = parsing.result()
+        parsed = [(msg, str(uid)) for (msg, _), uid in zip(results, fetched.uids, strict=True)]
+        readings = [reading for _, reading in results]
         with self.store.atomic():
-            stored = self.ingestor.store_batch(parsed, close_before=close_before)
+            stored = self.ingestor.store_batch(parsed, close_before, readings)
             rows = dict(zip(fetched.uids, stored.message_rows, strict=True))
             for uid, row_id in rows.items():
                 if uid in fetched.gm_ids:
