@@ -299,11 +299,15 @@ def _record_breach(store: Store, conversation_id: int, due_at: int, tier: str) -
 def record_breaches(store: Store, now: datetime) -> int:
     """Records an `sla_breached` event for each conversation past its due time, once per due
     time; how many were new. The app's poll and `frontdesk list` call it when they look."""
+    # Those already recorded are left out in SQL: a big backlog of breached conversations must
+    # not cost one query each on every look.
     found = store.conn.execute(
         f"""SELECT c.id, c.sla_due_at, coalesce(cu.tier, 'unknown')
             FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
             WHERE c.sla_due_at IS NOT NULL AND c.sla_due_at <= :now AND c.awaiting_reply
-              AND c.status != 'closed' AND NOT {SNOOZING}""",
+              AND c.status != 'closed' AND NOT {SNOOZING}
+              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id
+                              AND e.kind = 'sla_breached' AND e.at = c.sla_due_at)""",
         {"now": to_epoch(now)},
     ).fetchall()
     recorded = 0
@@ -311,3 +315,20 @@ def record_breaches(store: Store, now: datetime) -> int:
         for conversation_id, due_at, tier in found:
             recorded += _record_breach(store, conversation_id, due_at, tier)
     return recorded
+
+
+def next_breach_check_at(store: Store, now: datetime) -> datetime | None:
+    """The first moment after `now` at which `record_breaches` could find a new breach without
+    the store changing first: a due time passing, or a snooze ending over one already past.
+    None when no such moment is stored. Early is harmless (a look that finds nothing)."""
+    moments = [
+        store.scalar(
+            "SELECT min(sla_due_at) FROM conversations WHERE sla_due_at > ?", (to_epoch(now),)
+        ),
+        store.scalar(
+            "SELECT min(snoozed_until) FROM conversations WHERE snoozed_until > ?",
+            (to_epoch(now),),
+        ),
+    ]
+    found = [int(moment) for moment in moments if moment is not None]
+    return from_epoch(min(found)) if found else None

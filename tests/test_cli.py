@@ -190,6 +190,58 @@ def test_bad_status_names_the_choices(capsys: pytest.CaptureFixture[str]) -> Non
     assert "bogus" in err and "open" in err
 
 
+def test_list_help_names_every_queue(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--help")
+    assert code == 0
+    help_text = " ".join(out.split())
+    assert "one queue, in its order: needs-reply, mine, unassigned, vip," in help_text
+    assert "handed-off, snoozed, closed, all" in help_text
+
+
+def _modules_loaded_by(tmp_path: Path, *argv: str) -> set[str]:
+    """The modules `frontdesk ARGV` imported, run in a fresh interpreter."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        code = main({list(argv)!r})\n"
+        "    except SystemExit as exit:\n"
+        "        code = exit.code\n"
+        "assert code == 0, code\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "c"), XDG_DATA_HOME=str(tmp_path / "d"))
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_help_and_scripts_do_not_load_the_app(tmp_path: Path) -> None:
+    """Each command imports what it runs: `--help` not even the store, a script's `list`
+    or `report` never the TUI."""
+
+    def of_the_app(modules: set[str]) -> set[str]:
+        return {
+            m
+            for m in modules
+            if m.split(".")[0] in {"textual", "rich"}
+            or m.startswith(("tui.app", "tui.backend", "tui.screens", "tui.widgets"))
+        }
+
+    shown_help = _modules_loaded_by(tmp_path, "--help")
+    assert not of_the_app(shown_help)
+    assert not {"sqlite_utils", "storage.db", "importlib.metadata"} & shown_help
+    db = str(tmp_path / "store.db")
+    for argv in (["list", "--json", "--limit", "5"], ["report", "--days", "30", "--json"]):
+        modules = _modules_loaded_by(tmp_path, "--db", db, *argv)
+        assert "storage.db" in modules, argv  # it did run, on the store
+        assert not of_the_app(modules), argv
+
+
 # -- where the store is -----------------------------------------------------------------------
 
 

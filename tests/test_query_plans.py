@@ -61,10 +61,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "sorts the matching conversations by rank: at most storage.search.RANKED_MATCHES "
         "messages' worth, however big the store"
     ),
-    ("storage.tags:list_tags", "conversation_tags"): (
-        "sorts one row per tag (the counts are grouped by tag first): the tags, not their "
-        "conversations"
-    ),
     ("storage.metrics:_saved_replies", "events"): (
         "a report: sorts one row per saved reply used in the period"
     ),

@@ -44,6 +44,15 @@ def test_configured_tags_exist_with_their_owners_and_the_config_wins(store: Stor
     assert owners == {"bug-report": "Engineering", "pricing": None, "angry": "Support"}
 
 
+def test_configured_tags_already_there_are_only_read(store: Store) -> None:
+    tags.ensure_tags(store, {"bug-report": "Engineering"}, ["angry"])
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    assert tags.ensure_tags(store, {"Bug-Report": " Engineering "}, ["Angry"]) == 0
+    store.conn.set_trace_callback(None)
+    assert ran and all(sql.lstrip().upper().startswith("SELECT") for sql in ran)
+
+
 def test_list_counts_open_and_all_conversations_most_used_first(
     store: Store, filled: dict[str, int]
 ) -> None:
@@ -54,6 +63,20 @@ def test_list_counts_open_and_all_conversations_most_used_first(
     assert tags.list_tags(store) == [
         TagInfo("billing", None, open_count=2, total_count=3),
         TagInfo("outage", "Engineering", open_count=1, total_count=1),
+    ]
+
+
+def test_list_counts_pending_as_open_and_an_unused_tag_as_nothing(
+    store: Store, filled: dict[str, int]
+) -> None:
+    tags.ensure_tags(store, {}, ["angry"])
+    work.add_tag(store, [filled["a"], filled["b"]], "billing", actor=ME)
+    conversations.set_status(store, filled["a"], Status.PENDING, actor=ME, at=NOW)
+    conversations.set_status(store, filled["b"], Status.CLOSED, actor=ME, at=NOW)
+    conversations.set_status(store, filled["b"], Status.OPEN, actor=ME, at=NOW)  # back again
+    assert tags.list_tags(store) == [
+        TagInfo("billing", None, open_count=2, total_count=2),
+        TagInfo("angry", None, open_count=0, total_count=0),
     ]
 
 

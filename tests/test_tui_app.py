@@ -1,10 +1,13 @@
 """The app around the screens: help from the bindings, keys remapped from the config, the
 command palette, the status bar offline or failing (with the reason), worker errors as
-notices, and `run_app` as the command line calls it."""
+notices, `run_app` as the command line calls it, and what it does first when it starts."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.command import CommandPalette
@@ -32,9 +35,11 @@ from tui.bindings import ALL, binding_ids
 from tui.screens.choice import ChoiceScreen
 from tui.screens.help import HelpScreen
 from tui.screens.queue import QueueScreen
+from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
 
 pytestmark = pytest.mark.usefixtures("utc_local_time")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def help_rows(app: FrontdeskApp) -> list[tuple[str, str, str]]:
@@ -193,3 +198,79 @@ def test_a_store_that_cannot_be_opened_fails_before_the_screen_changes(
     not_a_file.mkdir()
     with pytest.raises(StoreError):
         app_module.run_app(not_a_file, team_config())
+
+
+# -- starting up ------------------------------------------------------------------------------
+
+
+@run_async
+async def test_the_first_rows_are_asked_for_alone(db: Path, tmp_path: Path) -> None:
+    """Nothing else asks the store until the first rows are on screen: the queue counts and
+    the status bar's figures follow them."""
+    app = make_app(db, tmp_path)
+    asked: list[str] = []
+    for name in ("queue_ids", "queue_rows", "queue_counts", "figures"):
+        ask = getattr(app.backend, name)
+
+        def recorded(*args: object, ask: Any = ask, name: str = name) -> object:
+            asked.append(name)
+            return ask(*args)
+
+        setattr(app.backend, name, recorded)
+    shown = QueueTable.show
+
+    def show(table: QueueTable, *args: Any) -> None:
+        asked.append("rows shown")
+        shown(table, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QueueTable, "show", show)
+        async with app.run_test(size=(100, 24)) as pilot:
+            await settle(pilot)
+            assert asked[:3] == ["queue_ids", "queue_rows", "rows shown"]
+            assert set(asked[3:]) >= {"queue_counts", "figures"}
+            navs = list(app.screen.query(QueueNav))
+    assert navs and all(nav.counts for nav in navs) and app.status.unread > 0
+
+
+@run_async
+async def test_without_first_rows_the_background_work_still_starts(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "BACKGROUND_AFTER_SECONDS", 0.1)
+    app = make_app(db, tmp_path)
+
+    def broken(*args: object) -> list[int]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.backend, "queue_ids", broken)
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in range(50):  # the figures come once the wait for the first rows is over
+            await pilot.pause(0.1)
+            if app.status.unread:
+                break
+        assert app.status.unread > 0
+        assert "That did not work: RuntimeError: disk on fire" in notices(app)
+
+
+def test_the_app_imports_the_queue_and_not_the_other_screens() -> None:
+    """The palette, the conversation, help, reports and their mail parsing are imported
+    when first used, not before the first paint."""
+    code = "import sys, tui.app\nprint(' '.join(sys.modules))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "tui.screens.queue" in loaded
+    later = {
+        "tui.palette",
+        "tui.screens.conversation",
+        "tui.screens.help",
+        "tui.screens.replies_manager",
+        "tui.screens.reports",
+        "mail.parse",
+        "mail.send",
+        "mail.sync",
+    }
+    assert not later & loaded

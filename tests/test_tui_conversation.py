@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from mail import attachments
 from mail.attachments import AttachmentError
@@ -25,8 +27,10 @@ from tests.support.tui import (
     settle,
     type_text,
 )
+from tui.backend import ConversationView
 from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
+from tui.widgets.footer import KeysFooter
 from tui.widgets.thread import MessageView
 
 pytestmark = pytest.mark.usefixtures("utc_local_time")
@@ -268,3 +272,102 @@ def test_saving_never_overwrites_and_never_leaves_the_folder(tmp_path: Path) -> 
     assert (third.name, fourth.name) == ("report.pdf", "report (2).pdf")
     assert {p.parent for p in (first, second, third, fourth)} == {tmp_path}
     assert first.read_bytes() == b"one"
+
+
+@run_async
+async def test_a_second_conversation_reuses_the_screen_and_shows_only_its_messages(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    with Store.open(db) as store:
+        second_thread = [m.id for m in messages.messages_of(store, rows[1].id)]
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        first_screen = shown(app)
+        assert {v.message.conversation_id for v in views(app)} == {rows[0].id}
+        await pilot.press("escape", "j", "enter")
+        await settle(pilot)
+        assert shown(app) is first_screen
+        assert [v.message.id for v in views(app)] == second_thread
+        header = "\n".join(screen_text(app).splitlines()[:4])
+        assert rows[1].subject[:40] in header and rows[0].subject[:40] not in header
+
+
+@run_async
+async def test_a_slow_load_shows_the_subject_first_and_no_other_thread(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    gate = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        words = views(app)[-1].message.new_text.strip().splitlines()[0][:30]
+        assert words in screen_text(app)
+        load = app.backend.conversation_view
+
+        def slow_load(conversation_id: int) -> ConversationView:
+            gate.wait(timeout=30)
+            return load(conversation_id)
+
+        app.backend.conversation_view = slow_load  # type: ignore[method-assign]
+        await pilot.press("n")
+        for _ in range(3):
+            await pilot.pause()
+        screen = shown(app)
+        assert screen.view is None and screen.conversation_id == rows[1].id
+        assert rows[1].subject[:40] in "\n".join(screen_text(app).splitlines()[:4])
+        assert not screen.thread.visible and screen.thread.focused_message() is None
+        assert words not in screen_text(app)  # the last conversation's thread is hidden
+        gate.set()
+        await settle(pilot)
+        assert screen.thread.visible and screen.view is not None
+        assert {v.message.conversation_id for v in views(app)} == {rows[1].id}
+
+
+@run_async
+async def test_esc_shows_the_read_row_read_without_asking_for_the_order_again(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    unread = next(row for row in rows if row.unread)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press(*["j"] * rows.index(unread), "enter")
+        await settle(pilot)
+        generation = queue.table.generation
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue
+        row = queue.table.row_of(unread.id)
+        assert row is not None and not row.unread
+        assert queue.table.generation == generation  # the rows in view, not a new order
+
+
+@run_async
+async def test_moving_between_messages_keeps_the_footer_and_the_composer_changes_it(
+    db: Path, tmp_path: Path
+) -> None:
+    place, _row, _count = a_thread_with_our_quoting_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*["j"] * place, "enter")
+        await settle(pilot)
+        footer = shown(app).query_one(KeysFooter)
+        keys = list(footer.query(FooterKey))
+        await pilot.press("k", "k")
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == keys  # the same widgets: not rebuilt
+        await pilot.press("r")
+        await settle(pilot)
+        shown_keys = {key.description for key in footer.query(FooterKey)}
+        assert shown_keys != {key.description for key in keys}

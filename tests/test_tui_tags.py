@@ -4,6 +4,8 @@ prompt before closing an untagged conversation."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from storage import conversations, events, queues, work
 from storage.db import Store
 from storage.models import Status
 from storage.queues import QueueKey
+from storage.work import WorkError
 from tests.support.tui import (
     NOW,
     make_app,
@@ -256,3 +259,144 @@ async def test_tags_named_like_the_pickers_own_lines_are_just_tags(
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert tags_of(db, first) == ("create",)
+
+
+@run_async
+async def test_e_moves_the_cursor_on_before_the_close_is_stored(db: Path, tmp_path: Path) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    set_status = app.backend.set_status
+    release = threading.Event()
+
+    def held_back(ids: Sequence[int], status: Status) -> int:
+        release.wait(timeout=10)
+        return set_status(ids, status)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.set_status = held_back  # type: ignore[method-assign]
+        await pilot.press("e")
+        await pilot.pause()
+        assert table(app).current_id == rows[1]  # on the next one, the close still running
+        assert rows[0] not in table(app).ids_in_order()
+        assert status_of(db, rows[0]) != Status.CLOSED
+        release.set()
+        await settle(pilot)
+        assert status_of(db, rows[0]) == Status.CLOSED
+        assert table(app).current_id == rows[1] and table(app).ids_in_order() == rows[1:]
+
+
+@run_async
+async def test_a_close_in_the_closed_queue_leaves_the_row_where_it_is(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        queue.switch_to(QueueKey.ALL)  # it holds closed ones too: the store says what stays
+        await settle(pilot)
+        shown = table(app).ids_in_order()
+        queue.closing(shown[:1])
+        assert table(app).ids_in_order() == shown
+
+
+@run_async
+async def test_ctrl_s_shows_the_tag_before_it_is_stored(db: Path, tmp_path: Path) -> None:
+    first = needs_reply(db)[0]
+    app = make_app(db, tmp_path)
+    retag = app.backend.retag
+    release = threading.Event()
+
+    def held_back(ids: Sequence[int], add: Sequence[str], remove: Sequence[str]) -> int:
+        release.wait(timeout=10)
+        return retag(ids, add, remove)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.retag = held_back  # type: ignore[method-assign]
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+        row = table(app).row_of(first)
+        assert row is not None and "bug-report" in row.tags
+        assert tags_of(db, first) == ()
+        release.set()
+        await settle(pilot)
+        assert tags_of(db, first) == ("bug-report",)
+        row = table(app).row_of(first)
+        assert row is not None and row.tags == ("bug-report",)
+
+
+@run_async
+async def test_a_tagged_row_on_screen_closes_without_asking_the_store(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    with Store.open(db) as store:
+        work.add_tag(store, [rows[0]], "outage", actor=ME)
+    app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
+
+    def not_asked(ids: Sequence[int]) -> list[tuple[str, ...]]:
+        raise AssertionError("the row on screen says it has a category")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.tags_of = not_asked  # type: ignore[method-assign]
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert table(app).current_id == rows[1]
+    assert status_of(db, rows[0]) == Status.CLOSED
+
+
+@run_async
+async def test_an_order_read_before_the_close_was_stored_does_not_bring_it_back(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    set_status = app.backend.set_status
+    release = threading.Event()
+
+    def held_back(ids: Sequence[int], status: Status) -> int:
+        release.wait(timeout=10)
+        return set_status(ids, status)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.set_status = held_back  # type: ignore[method-assign]
+        await pilot.press("e")
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        queue.reload()  # as new mail would: the store still has it open
+        await pilot.pause(0.2)
+        assert rows[0] not in table(app).ids_in_order()
+        assert table(app).current_id == rows[1]
+        release.set()
+        await settle(pilot)
+        assert table(app).ids_in_order() == rows[1:]
+        assert status_of(db, rows[0]) == Status.CLOSED
+
+
+@run_async
+async def test_a_close_that_fails_brings_the_row_back_and_says_why(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+
+    def refused(ids: Sequence[int], status: Status) -> int:
+        raise WorkError("the store is read-only")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.set_status = refused  # type: ignore[method-assign]
+        await pilot.press("e")
+        await settle(pilot)
+        assert "That did not work: the store is read-only" in notices(app)
+        assert table(app).ids_in_order() == rows
+    assert status_of(db, rows[0]) != Status.CLOSED

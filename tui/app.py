@@ -1,7 +1,8 @@
 """The Textual app: screens, keys remapped from the config, and the background workers (sync,
 sender, store watch) whose news it passes to the screens and the status bar.
 
-`run_app` is what the command line calls, for `frontdesk` and for `frontdesk demo`.
+`run_app` is what the command line calls, for `frontdesk` and for `frontdesk demo`. The queue
+is what it imports and paints first; other screens, the palette and the workers come after.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.command import Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,10 +32,7 @@ from tui import background as bg
 from tui.backend import Backend, Figures, HandoffPlan
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged
-from tui.palette import FrontdeskCommands
 from tui.screens.base import notify_failure
-from tui.screens.conversation import ConversationScreen
-from tui.screens.help import HelpScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.status_bar import StatusInfo
 
@@ -42,6 +41,9 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 POLL_SECONDS = 3.0
+# The workers wait for the first rows to paint, or this long if those never come (the load
+# failed): on two cores, starting them beside the first load made it three times slower.
+BACKGROUND_AFTER_SECONDS = 2.0
 
 
 def _utc_now() -> datetime:
@@ -65,10 +67,17 @@ def default_downloads() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
+def _palette_commands() -> type[Provider]:
+    """The palette's commands, imported when it first opens (it reaches every screen)."""
+    from tui.palette import FrontdeskCommands
+
+    return FrontdeskCommands
+
+
 class FrontdeskApp(App[None]):
     TITLE = "frontdesk"
     BINDINGS: ClassVar[list[BindingType]] = list(APP)
-    COMMANDS = App.COMMANDS | {FrontdeskCommands}
+    COMMANDS = App.COMMANDS | {_palette_commands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"queue": QueueScreen}
     DEFAULT_MODE = "queue"
     # Textual declares this one without ClassVar, so it cannot be annotated as one here.
@@ -107,8 +116,8 @@ class FrontdeskApp(App[None]):
         self._sync_stop: threading.Event | None = None
         self._undo_timer: Timer | None = None
         self.last_sent: SentReply | None = None
-        self._fingerprint: tuple[int, ...] | None = None
-        self._minute = ""
+        self._background_started = False
+        self.store_watch = bg.StoreWatch(db_path, now)
 
     # -- starting and stopping ------------------------------------------------------------
 
@@ -125,7 +134,6 @@ class FrontdeskApp(App[None]):
         demo = self.demo_outbox is not None
         first = bg.SyncState(bg.DEMO) if demo else bg.SyncState(bg.CONNECTING, "starting")
         self.status = StatusInfo(sync=first, demo_outbox=self.demo_outbox)
-        self.refresh_figures()
         if demo:
             self.notify(
                 f"Demo mailbox: nothing leaves this machine. Replies you send are written to "
@@ -134,13 +142,26 @@ class FrontdeskApp(App[None]):
                 timeout=8,
                 markup=False,
             )
-        if not self.background:
-            if not demo:
-                self.status = dataclasses.replace(
-                    self.status, sync=bg.SyncState(bg.OFFLINE, "background work is off")
-                )
+        if not self.background and not demo:
+            self.status = dataclasses.replace(
+                self.status, sync=bg.SyncState(bg.OFFLINE, "background work is off")
+            )
+        self.set_timer(BACKGROUND_AFTER_SECONDS, self._start_background)
+
+    @on(QueueScreen.Loaded)
+    def _queue_loaded(self) -> None:
+        if not self._background_started:
+            self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        """The status bar's figures, the sync, the sender and the store watch: once."""
+        if self._background_started:
             return
-        if not demo:
+        self._background_started = True
+        self.refresh_figures()
+        if not self.background:
+            return
+        if self.demo_outbox is None:
             self._start_sync()
         self._run_sender(self.stops.new())
         self.set_interval(POLL_SECONDS, self._poll)
@@ -148,6 +169,7 @@ class FrontdeskApp(App[None]):
     def on_unmount(self) -> None:
         # The loops end, so the thread pool (which Python waits for at exit) can shut down.
         self.stops.set_all()
+        self.store_watch.close()
 
     # -- background workers ---------------------------------------------------------------
 
@@ -204,18 +226,8 @@ class FrontdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", name="poll")
     def _check_store(self) -> None:
-        # Breaches are journaled as they happen while the app runs (the reports count them);
-        # a new one changes the fingerprint, so the screens show it.
-        self.backend.record_breaches()
-        fingerprint = self.backend.fingerprint()
-        minute = f"{self.now():%Y%m%d%H%M}"
-        if get_current_worker().is_cancelled:
-            return
-        if fingerprint != self._fingerprint or minute != self._minute:
-            changed = self._fingerprint is not None
-            self._fingerprint, self._minute = fingerprint, minute
-            if changed:
-                self.call_from_thread(self.store_changed)
+        if self.store_watch.look(self.backend.store) and not get_current_worker().is_cancelled:
+            self.call_from_thread(self.store_changed)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -337,6 +349,8 @@ class FrontdeskApp(App[None]):
         self.call_from_thread(self._undone, sent, undone)
 
     def _undone(self, sent: SentReply, undone: bool) -> None:
+        from tui.screens.conversation import ConversationScreen
+
         if not undone:
             self.notify("Too late to undo: the reply has left", severity="warning")
             return
@@ -358,6 +372,8 @@ class FrontdeskApp(App[None]):
     # -- app actions ----------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return

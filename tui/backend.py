@@ -171,11 +171,9 @@ class Backend:
         overdue = row.current and row.overdue(now, working_days, days, zone)
         return HandoffStatus(row, row.follow_up_due(working_days, days, zone), overdue)
 
-    def conversation_view(self, conversation_id: int, mark_viewed: bool = True) -> ConversationView:
+    def conversation_view(self, conversation_id: int) -> ConversationView:
         now = self.now()
         with self.store() as store:
-            if mark_viewed:
-                work.mark_viewed(store, conversation_id, at=now)
             row = queues.get_row(store, conversation_id, now=now)
             if row is None:
                 raise NotFoundError(f"conversation {conversation_id} is gone")
@@ -187,6 +185,15 @@ class Backend:
         statuses = tuple(self._status(h, now) for h in history)
         return ConversationView(row, tuple(thread), overview, draft, sales, statuses)
 
+    def mark_viewed(self, conversation_id: int) -> bool:
+        """Remembers the conversation was read; True when it was counted unread until now (the
+        status bar takes one off instead of counting every conversation again)."""
+        now = self.now()
+        with self.store() as store, store.atomic():
+            counted = queues.unread_count(store, now=now, conversation_id=conversation_id)
+            work.mark_viewed(store, conversation_id, at=now)
+        return counted > 0
+
     def figures(self) -> Figures:
         with self.store() as store:
             unread = queues.unread_count(store, now=self.now())
@@ -195,17 +202,6 @@ class Backend:
         failed = sum(1 for item in pending if item.state == outbox.FAILED)
         last_sync = from_epoch(int(synced)) if synced else None
         return Figures(unread, len(pending), failed, last_sync)
-
-    def fingerprint(self) -> tuple[int, ...]:
-        """Changes whenever another process (a sync, a sender) changed what screens show."""
-        with self.store() as store:
-            found = store.conn.execute(
-                "SELECT (SELECT coalesce(max(id), 0) FROM messages),"
-                " (SELECT coalesce(max(id), 0) FROM events),"
-                " (SELECT coalesce(max(updated_at), 0) FROM outbox),"
-                " (SELECT count(*) FROM outbox)"
-            ).fetchone()
-        return tuple(int(value) for value in found)
 
     def tag_choices(self) -> list[TagChoice]:
         """Every tag for the picker: the configured categories in the config's order (with

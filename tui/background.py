@@ -1,5 +1,6 @@
 """The long-running work behind the app, as plain loops for thread workers: the sync (IDLE
-when the server has it, polling otherwise) and the sender that flushes the outbox.
+when the server has it, polling otherwise), the sender that flushes the outbox; and the watch
+that tells the screens when another connection changed the store.
 
 Each loop opens its own store and reports through a callback; it ends when `stop` is set.
 Failures are reported, never raised: the app stays usable on what the store holds.
@@ -7,14 +8,17 @@ Failures are reported, never raised: the app stays usable on what the store hold
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mail.config import Config
+from storage import sla
 from storage.db import Store
 from storage.errors import FrontdeskError
 
@@ -141,6 +145,69 @@ def flush_once(sender: Any, report: Callable[[OutboxReport], None]) -> None:
     result = sender.flush()
     if result.sent or result.failed or result.errors:
         report(OutboxReport(result.sent, result.failed, tuple(result.errors)))
+
+
+class StoreWatch:
+    """What the look at the store every few seconds remembers, so that a look when nothing
+    changed opens no store and runs one pragma: `look` says whether the screens must show the
+    store again (a message, an event or the outbox changed, or the minute their clocks show).
+
+    While the app runs, SLA breaches are journaled as they happen (the reports count them):
+    again only when the store changed since the last look (a due time may have moved) or a
+    due time or a snooze passed since."""
+
+    def __init__(self, db_path: Path, now: Callable[[], datetime]) -> None:
+        self.db_path = db_path
+        self.now = now
+        self._lock = threading.Lock()  # looks run in worker threads: one at a time
+        # `PRAGMA data_version` changes when another connection commits, as seen by the one it
+        # is read on: this one, kept open across looks (and threads) for that alone.
+        self._versions: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self._fingerprint: tuple[int, ...] | None = None
+        self._minute = ""
+        self._next_breach_at: datetime | None = None
+
+    def look(self, open_store: Callable[[], AbstractContextManager[Store]]) -> bool:
+        with self._lock:
+            now = self.now()
+            if self._versions is None:
+                self._versions = sqlite3.connect(self.db_path, check_same_thread=False)
+            version = int(self._versions.execute("PRAGMA data_version").fetchone()[0])
+            breach_due = self._next_breach_at is not None and now >= self._next_breach_at
+            fingerprint = self._fingerprint
+            if version != self._version or breach_due:
+                # Read before the look writes its own breaches: the next look then sees them
+                # as a change, once, rather than miss another writer's meanwhile.
+                self._version = version
+                with open_store() as store:
+                    sla.record_breaches(store, now)
+                    self._next_breach_at = sla.next_breach_check_at(store, now)
+                    fingerprint = store_fingerprint(store)
+            minute = f"{now:%Y%m%d%H%M}"
+            shown_again = self._fingerprint is not None and (
+                fingerprint != self._fingerprint or minute != self._minute
+            )
+            self._fingerprint, self._minute = fingerprint, minute
+            return shown_again
+
+    def close(self) -> None:
+        with self._lock:
+            if self._versions is not None:
+                self._versions.close()
+                self._versions = None
+
+
+def store_fingerprint(store: Store) -> tuple[int, ...]:
+    """Changes whenever what the screens show changed: a message, an event, the outbox (a
+    conversation only read, or a draft saved, leaves it as it was)."""
+    found = store.conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM messages),"
+        " (SELECT coalesce(max(id), 0) FROM events),"
+        " (SELECT coalesce(max(updated_at), 0) FROM outbox),"
+        " (SELECT count(*) FROM outbox)"
+    ).fetchone()
+    return tuple(int(value) for value in found)
 
 
 @dataclass

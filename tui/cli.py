@@ -1,28 +1,26 @@
 """The `frontdesk` command: global options, subcommands, and errors as one line on stderr.
 
-Subcommands import what they need when they run, so `frontdesk --help` stays instant.
+Subcommands import what they need when they run (the store, the app), so `frontdesk --help`
+stays instant and a script's `frontdesk list` never loads the TUI.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mail.sanitize import clean_line, clean_text
-from storage.db import Store
 from storage.errors import FrontdeskError
-from storage.models import Status
-from storage.queues import QueueKey, QueueRow, SlaState
 from tui.commands import account as account_commands
 from tui.commands import colleagues as colleague_commands
 from tui.commands import customers as customer_commands
@@ -33,6 +31,9 @@ from tui.commands import report as report_commands
 from tui.commands import sync as sync_commands
 from tui.commands import tags as tags_commands
 from tui.context import Context
+
+if TYPE_CHECKING:
+    from storage.queues import QueueKey, QueueRow
 
 EXIT_USER_ERROR = 2
 
@@ -134,17 +135,32 @@ def _progress_line(done: int, total: int | None, width: int = 30) -> str:
 # -- list, show, search ---------------------------------------------------------------------
 
 
-# `--queue` names: the queue keys, with dashes.
-QUEUE_NAMES = {key.value.replace("_", "-"): key for key in QueueKey}
+def queue_names() -> dict[str, QueueKey]:
+    """`--queue` names: the queue keys, with dashes."""
+    from storage.queues import QueueKey
+
+    return {key.value.replace("_", "-"): key for key in QueueKey}
+
+
+class _QueueChoices:
+    """`list --queue`'s choices, read when argparse checks a value or prints help: the queues
+    live with the store's queries, whose imports `frontdesk --help` should not pay for."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(queue_names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in queue_names()
 
 
 def cmd_list(ctx: Context) -> int:
     from mail.customers import record_breaches
     from storage import queues
+    from storage.models import Status
 
     store, now = ctx.store, datetime.now(UTC)
     record_breaches(store, now)
-    queue = QUEUE_NAMES[ctx.args.queue] if ctx.args.queue else QueueKey.ALL
+    queue = queue_names()[ctx.args.queue] if ctx.args.queue else queues.QueueKey.ALL
     # Without --queue, what it always listed: the open conversations.
     status = ctx.args.status or ("all" if ctx.args.queue else "open")
     rows = queues.rows(
@@ -201,6 +217,8 @@ def _queue_json(row: QueueRow, priority: int, now: datetime) -> dict[str, Any]:
 
 def _sla_clock(row: QueueRow, now: datetime) -> str:
     """Time left on the SLA clock; `+` and the time over once breached; blank when not owed."""
+    from storage.queues import SlaState
+
     state = row.sla_state(now)
     if state == SlaState.NONE or row.sla_due_at is None:
         return ""
@@ -301,15 +319,17 @@ def cmd_demo(ctx: Context) -> int:
     path, report = build_demo_store(target)
     if ctx.args.print or not sys.stdout.isatty():
         from storage import queues
+        from storage.db import Store
 
         now = datetime.now(UTC)
         with Store.open(path) as store:
-            print_queue(queues.rows(store, QueueKey.NEEDS_REPLY, me="", now=now, limit=20), now)
+            print_queue(
+                queues.rows(store, queues.QueueKey.NEEDS_REPLY, me="", now=now, limit=20), now
+            )
         print(f"\nDemo mailbox: {report.summary()}.")
         print(f"Store: {path}  (try: frontdesk --db {path} list --status all)")
         return 0
-    from tui.app import run_app
-
+    run_app = _import_app()
     config = dataclasses.replace(demo_config(), keys=ctx.config.keys)  # your key remaps apply
     run_app(path, config, demo_outbox=path.parent / "demo-outbox.mbox")
     return 0
@@ -319,10 +339,21 @@ def cmd_app(ctx: Context) -> int:
     """`frontdesk` with no subcommand: the app on the configured mailbox and store."""
     if not sys.stdout.isatty():
         raise FrontdeskError("the app needs a terminal; for scripts, see `frontdesk --help`")
-    from tui.app import run_app
-
-    run_app(ctx.db_path, ctx.config)
+    _import_app()(ctx.db_path, ctx.config)
     return 0
+
+
+def _import_app() -> Callable[..., None]:
+    """`tui.app.run_app`. The app's modules are objects that live as long as it does: the
+    garbage collector walking them over and over while they load, and on each full collection
+    after, cost a twentieth of the start-up; frozen once loaded, they are no longer walked."""
+    gc.disable()
+    try:
+        from tui.app import run_app
+    finally:
+        gc.freeze()
+        gc.enable()
+    return run_app
 
 
 # -- wiring ---------------------------------------------------------------------------------
@@ -335,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="frontdesk",
         description="A keyboard-driven help desk for support email, in your terminal.",
     )
-    parser.add_argument("--version", action="version", version=f"frontdesk {version('frontdesk')}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     parser.add_argument(
         "--db", metavar="PATH", help="the store (default: $FRONTDESK_DB, else the data dir)"
     )
@@ -361,9 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON array")
     p.add_argument(
         "--queue",
-        choices=list(QUEUE_NAMES),
+        choices=_QueueChoices(),
         metavar="QUEUE",
-        help=f"one queue, in its order: {', '.join(QUEUE_NAMES)}",
+        help="one queue, in its order: %(choices)s",
     )
     p.add_argument(
         "--status",
@@ -402,6 +433,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--print", action="store_true", help="print the demo queue instead of the app")
     p.set_defaults(run=cmd_demo)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked: importing importlib.metadata costs every run."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from importlib.metadata import version
+
+        print(f"frontdesk {version('frontdesk')}")
+        parser.exit()
 
 
 _MAX_NUMBER = 2**31 - 1

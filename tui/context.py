@@ -6,9 +6,12 @@ import argparse
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mail.config import Config, config_path, default_db_path, load_config
-from storage.db import Store
+
+if TYPE_CHECKING:
+    from storage.db import Store
 
 
 class Context:
@@ -28,6 +31,7 @@ class Context:
     def store(self) -> Store:
         if self._store is None:
             from mail.customers import apply_config
+            from storage.db import Store
 
             self._store = Store.open(self.db_path)
             # Every command runs on this config's customer rules and SLA targets (cheap when

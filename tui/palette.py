@@ -11,7 +11,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from storage.queues import QUEUES
 from tui.screens.help import described_bindings
-from tui.screens.replies_manager import RepliesManagerScreen
 from tui.screens.work import WorkScreen
 
 if TYPE_CHECKING:
@@ -54,6 +53,8 @@ class FrontdeskCommands(Provider):
         yield "Quit frontdesk", app.action_quit, "Leave the app"
 
     def _open_replies_manager(self) -> None:
+        from tui.screens.replies_manager import RepliesManagerScreen
+
         if not isinstance(self.app.screen, RepliesManagerScreen):
             self.app.push_screen(RepliesManagerScreen())
 

@@ -4,13 +4,15 @@ name their owner from a script. The configured tags and owners are written to th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mail.config import Config
 from mail.sanitize import clean_line
-from storage.db import Store
 from storage.errors import FrontdeskError
 from tui.context import Context
+
+if TYPE_CHECKING:
+    from storage.db import Store
 
 CATEGORY, MODIFIER, OTHER = "category", "modifier", "other"
 

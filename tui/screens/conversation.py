@@ -1,9 +1,14 @@
 """A conversation: its thread (newest last, older folded), the customer beside it, and the
-composer under it. `n`/`p` walk the queue it was opened from; closing moves on to the next."""
+composer under it. `n`/`p` walk the queue it was opened from; closing moves on to the next.
+
+The queue builds this screen once and shows each conversation it opens in it: the header is
+painted at once from the queue's row, the rest when the store has answered."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +36,9 @@ from tui.screens.saved_replies import MANAGE, Pick, SavedReplyPicker
 from tui.screens.work import WorkScreen
 from tui.widgets.composer import Composer
 from tui.widgets.customer_panel import CustomerPanel
+from tui.widgets.footer import KeysFooter
 from tui.widgets.handoff_strip import HandoffStrip
+from tui.widgets.status_bar import StatusBar
 from tui.widgets.thread import ThreadView
 
 
@@ -40,11 +47,13 @@ class ConversationScreen(WorkScreen):
     BINDINGS = CONVERSATION
 
     class Loaded(Message):
-        def __init__(self, view: ConversationView, now: datetime, viewed: bool) -> None:
+        def __init__(self, view: ConversationView, now: datetime) -> None:
             super().__init__()
             self.view = view
             self.now = now
-            self.viewed = viewed  # it was marked read: the unread count changed
+
+    class Viewed(Message):
+        """The conversation is marked read; it was one of the unread ones."""
 
     class Queued(Message):
         """The reply is in the outbox."""
@@ -75,6 +84,7 @@ class ConversationScreen(WorkScreen):
         queue_title: str,
         reply: bool = False,
         handoff: HandoffPlan | None = None,
+        row_of: Callable[[int], QueueRow | None] = lambda conversation_id: None,
     ) -> None:
         super().__init__()
         self.conversation_id = conversation_id
@@ -82,6 +92,7 @@ class ConversationScreen(WorkScreen):
         self.queue_title = queue_title
         self.reply_on_load = reply
         self.handoff_on_load = handoff  # `h` on the queue: the composer opens on the handoff
+        self.row_of = row_of  # the queue's rows already fetched, to paint a header at once
         self._undone_handoff: tuple[HandoffPlan, str] | None = None  # (plan, body) to restore
         self.view: ConversationView | None = None
         self._draft_lock = threading.Lock()
@@ -97,7 +108,8 @@ class ConversationScreen(WorkScreen):
             yield ThreadView(id="thread")
             yield CustomerPanel(id="customer")
         yield self._composer
-        yield from self.compose_bars()
+        yield StatusBar()
+        yield KeysFooter()
 
     @property
     def thread(self) -> ThreadView:
@@ -108,7 +120,26 @@ class ConversationScreen(WorkScreen):
         return self._composer
 
     def on_mount(self) -> None:
+        self._paint_from_queue()
         self.reload(mark_viewed=True)
+
+    def show_conversation(
+        self,
+        conversation_id: int,
+        queue_ids: list[int],
+        queue_title: str,
+        *,
+        reply: bool = False,
+        handoff: HandoffPlan | None = None,
+        row_of: Callable[[int], QueueRow | None] = lambda conversation_id: None,
+    ) -> None:
+        """Opens another conversation in this screen, as a new screen would."""
+        self.queue_ids = list(queue_ids)
+        self.queue_title = queue_title
+        self.reply_on_load = reply
+        self.handoff_on_load = handoff
+        self.row_of = row_of
+        self.go_to(conversation_id)
 
     def on_unmount(self) -> None:
         # The app is quitting with edits not yet saved: a small write, and the UI is gone.
@@ -125,9 +156,34 @@ class ConversationScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="conversation-load", exit_on_error=False)
     def _load(self, conversation_id: int, mark_viewed: bool) -> None:
-        view = self.backend.conversation_view(conversation_id, mark_viewed)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(view, self.now(), mark_viewed))
+        view = self.backend.conversation_view(conversation_id)
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(self.Loaded(view, self.now()))
+        # Marked read after it is on its way to the screen: the write waits on the disk.
+        if mark_viewed and self.backend.mark_viewed(conversation_id):
+            self.post_message(self.Viewed())
+
+    @on(Viewed)
+    def _viewed(self) -> None:
+        status = self.frontdesk.status
+        self.frontdesk.status = dataclasses.replace(status, unread=max(0, status.unread - 1))
+
+    def _paint_from_queue(self) -> None:
+        """What the queue's row already says (the header, the place), with the last
+        conversation's thread and customer hidden until this one's arrive."""
+        row = self.row_of(self.conversation_id)
+        header = self.query_one("#conv-header", Static)
+        if row is None:
+            header.update("")
+        else:
+            header.update(render.conversation_header(row, self.now(), self.backend.me))
+        self._show_place()
+        self.query_one(HandoffStrip).remove_class("-shown")
+        # Hidden, not emptied: the thread's views are reused, and a style set inline costs no
+        # pass over the stylesheet.
+        self.query_one(CustomerPanel).visible = False
+        self.thread.visible = False
 
     @on(Loaded)
     async def _loaded(self, event: Loaded) -> None:
@@ -136,16 +192,17 @@ class ConversationScreen(WorkScreen):
             return
         first = self.view is None or self.view.row.id != view.row.id
         self.view = view
-        if event.viewed:
-            self.frontdesk.refresh_figures()
         me = self.backend.me
         self.query_one("#conv-header", Static).update(
             render.conversation_header(view.row, event.now, me)
         )
         self._show_place()
-        self.query_one(CustomerPanel).show(view.customer, event.now)
+        customer = self.query_one(CustomerPanel)
+        customer.show(view.customer, event.now)
+        customer.visible = True
         self.query_one(HandoffStrip).show(view.sales, view.handoffs, event.now)
         await self.thread.show(view.messages, event.now)
+        self.thread.visible = True
         if first:
             composer = self.composer
             draft = view.draft
@@ -199,9 +256,13 @@ class ConversationScreen(WorkScreen):
         self._stop_handle_clock()
         self.conversation_id = conversation_id
         self.view = None
-        self.thread.shown_ids = ()
+        self.thread.shown_ids = ()  # shown afresh, even when it is the one shown last
         self.composer.end_handoff()
         self.composer.remove_class("-open")
+        # Nothing of the last conversation keeps the keys (a hidden composer's field would take
+        # them): the screen has them until the thread arrives and focuses its newest message.
+        self.set_focus(None)
+        self._paint_from_queue()
         self.reload(mark_viewed=True)
 
     def _neighbour(self, step: int) -> int | None:

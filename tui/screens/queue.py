@@ -7,7 +7,10 @@ counts apart; the table asks for more rows as they come into view."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -15,15 +18,21 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
 from tui.backend import HandoffPlan, RowPage
 from tui.bindings import QUEUE
 from tui.messages import StoreChanged
+from tui.screens.tag_picker import TagChanges
 from tui.screens.work import WorkScreen
+from tui.widgets.footer import KeysFooter
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import Anchor, QueueTable
+from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.screens.conversation import ConversationScreen
 
 
 class QueueScreen(WorkScreen):
@@ -68,6 +77,7 @@ class QueueScreen(WorkScreen):
         self.queue = queue
         self.search_text: str | None = None
         self.loaded = False
+        self._conversation: ConversationScreen | None = None  # built once, shown again
 
     def compose(self) -> ComposeResult:
         yield QueueNav(vertical=False, id="tabs")
@@ -76,7 +86,8 @@ class QueueScreen(WorkScreen):
             with Vertical(id="main"):
                 yield QueueTable(id="queue")
                 yield Static("", id="empty")
-        yield from self.compose_bars()
+        yield StatusBar()
+        yield KeysFooter()  # not rebuilt each time a conversation opens over it
 
     @property
     def table(self) -> QueueTable:
@@ -84,11 +95,22 @@ class QueueScreen(WorkScreen):
 
     def on_mount(self) -> None:
         self._show_queue_name()
-        self.reload()
+        # The first rows come first: the counts would share the two cores with them.
+        self._load(self.queue, self.search_text, self.table.cursor_anchor())
 
     def on_screen_resume(self) -> None:
-        if self.loaded:
+        # What the screens above changed reached this one as StoreChanged, and reloaded it
+        # meanwhile; reading a conversation changes only its row (no longer unread), and which
+        # conversations an `is:unread` search finds.
+        if not self.loaded:
+            return
+        if self.search_text is not None:
             self.reload()
+        else:
+            table = self.table
+            top = int(table.scroll_y)
+            in_view = tuple(table.ids_in_order()[top : top + table.size.height])
+            self._fetch_rows(in_view, table.generation)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -135,6 +157,8 @@ class QueueScreen(WorkScreen):
     def _loaded(self, event: Loaded) -> None:
         if event.queue != self.queue or event.search != self.search_text:
             return  # an answer to a question no longer asked
+        if not self.loaded:
+            self.call_after_refresh(self._count)
         self.loaded = True
         for nav in self.query(QueueNav):
             nav.search_count = len(event.ids)
@@ -156,8 +180,9 @@ class QueueScreen(WorkScreen):
         self.reload()
 
     def after_change(self, kind: str) -> None:
+        # No reload of its own: the change told every screen the store changed (one is enough
+        # at 100,000 conversations: a second would run beside it, not instead).
         self.table.clear_selection()
-        self.reload()
 
     # -- which queue ----------------------------------------------------------------------
 
@@ -255,6 +280,32 @@ class QueueScreen(WorkScreen):
     def edit_customer_of(self) -> int | None:
         return self.table.current_id
 
+    def shown_tags(self, ids: Sequence[int]) -> list[tuple[str, ...]] | None:
+        rows = [self.table.row_of(i) for i in ids]
+        return [row.tags for row in rows if row is not None] if None not in rows else None
+
+    def closing(self, ids: Sequence[int]) -> None:
+        # A queue of conversations in play loses them; a search, All or Closed may keep them.
+        if self.search_text is None and spec(self.queue).in_play:
+            self.table.drop(ids)
+
+    @on(Worker.StateChanged)
+    def _change_failed(self, event: Worker.StateChanged) -> None:
+        # What was taken out ahead of a change that failed comes back (the notice says why).
+        if event.worker.group == "change" and event.state == WorkerState.ERROR:
+            self.table.keep()
+            self.reload()
+
+    def retagging(self, ids: Sequence[int], changes: TagChanges) -> None:
+        taken_off, put_on = set(changes.remove), set(changes.add)
+        rows = {}
+        for conversation_id in ids:
+            row = self.table.row_of(conversation_id)
+            if row is not None:
+                tags = tuple(sorted((set(row.tags) - taken_off) | put_on))
+                rows[conversation_id] = dataclasses.replace(row, tags=tags)
+        self.table.update_rows(rows)
+
     def target_row(self) -> QueueRow | None:
         return self.table.current_row
 
@@ -272,11 +323,20 @@ class QueueScreen(WorkScreen):
         if current is None:
             return
         title = f"Search: {self.search_text}" if self.search_text else spec(self.queue).title
-        self.app.push_screen(
-            ConversationScreen(
-                current, self.table.ids_in_order(), title, reply=reply, handoff=handoff
+        ids, row_of = self.table.ids_in_order(), self.table.row_of
+        screen = self._conversation
+        if screen is None:
+            screen = ConversationScreen(
+                current, ids, title, reply=reply, handoff=handoff, row_of=row_of
             )
-        )
+            # Installed, it is kept when Esc leaves it: the next open only fills it again.
+            self.app.install_screen(screen, "conversation")
+            self._conversation = screen
+        else:
+            screen.show_conversation(
+                current, ids, title, reply=reply, handoff=handoff, row_of=row_of
+            )
+        self.app.push_screen(screen)
 
     def action_reply(self) -> None:
         self.action_open(reply=True)

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mail.sanitize import clean_line
 from storage.errors import FrontdeskError
 from storage.work import normalize_tag
 from tui.backend import TagChoice
+from tui.widgets.footer import KeysFooter
 
 CATEGORY, MODIFIER, OTHER = "category", "modifier", "other"
 ON, OFF, PARTIAL = "on", "off", "partial"
@@ -118,7 +119,7 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
             yield Static("", id="picker-error")
             yield OptionList(id="picker-list")
             yield Static("", id="picker-hint")
-        yield Footer()
+        yield KeysFooter()  # not rebuilt on every focus change
 
     def on_mount(self) -> None:
         self._fill()

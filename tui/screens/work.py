@@ -19,13 +19,7 @@ from tui.backend import Backend, HandoffPlan, TagChoice
 from tui.screens.base import FrontdeskScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.customer import CustomerEditor
-from tui.screens.tag_picker import (
-    CATEGORY,
-    TagChanges,
-    TagFilter,
-    TagPickerScreen,
-    states_for,
-)
+from tui.screens.tag_picker import TagChanges, TagFilter, TagPickerScreen, states_for
 
 
 def _plural(count: int, word: str) -> str:
@@ -53,14 +47,34 @@ class WorkScreen(FrontdeskScreen):
         """The tier of the (first) target's customer, marked in the tier picker."""
         return None
 
+    def shown_tags(self, ids: Sequence[int]) -> list[tuple[str, ...]] | None:
+        """The tags of these conversations as the screen has them, when it has them all."""
+        return None
+
+    def closing(self, ids: Sequence[int]) -> None:
+        """The conversations are being closed: what the screen shows of it at once, before
+        the store has it (the reload after the change shows the store's word)."""
+
+    def retagging(self, ids: Sequence[int], changes: TagChanges) -> None:
+        """The tags are being changed: what the screen shows of it at once, as `closing`."""
+
     def action_close(self) -> None:
         ids = self.targets()
         if not ids:
             return
-        if self.backend.config.tags.prompt_on_close:
-            self._close_or_ask(ids)
-        else:
+        if not self.backend.config.tags.prompt_on_close:
             self._close(ids, TagChanges())
+            return
+        # Every conversation already has a category: close at once, without asking the store.
+        shown = self.shown_tags(ids)
+        if shown is not None and self._all_categorized(shown):
+            self._close(ids, TagChanges())
+        else:
+            self._close_or_ask(ids)
+
+    def _all_categorized(self, tags_by_target: Sequence[Sequence[str]]) -> bool:
+        categories = {normalize_tag(name) for name in self.backend.config.tags.categories}
+        return all(categories & set(tags) for tags in tags_by_target)
 
     def _close(self, ids: list[int], changes: TagChanges) -> None:
         def close(backend: Backend) -> None:
@@ -68,17 +82,17 @@ class WorkScreen(FrontdeskScreen):
             backend.set_status(ids, Status.CLOSED)
 
         tagged = f", tagged {_hashtags(changes.add)}" if changes.add else ""
+        self.closing(ids)
         self.change(close, f"Closed {_plural(len(ids), 'conversation')}{tagged}", "closed")
 
     @work(thread=True, exit_on_error=False, group="tags")
     def _close_or_ask(self, ids: list[int]) -> None:
         """Closes at once when every conversation has a category tag; else asks for one."""
-        choices = self.backend.tag_choices()
         current = self.backend.tags_of(ids)
-        categories = {c.name for c in choices if c.kind == CATEGORY}
-        if all(categories & set(tags) for tags in current):
+        if self._all_categorized(current):
             self.app.call_from_thread(self._close, ids, TagChanges())
             return
+        choices = self.backend.tag_choices()
         self.app.call_from_thread(self._show_tag_picker, ids, choices, current, True)
 
     def action_reopen(self) -> None:
@@ -182,6 +196,7 @@ class WorkScreen(FrontdeskScreen):
                 parts = [f"Tagged {_hashtags(result.add)}"] if result.add else []
                 parts += [f"untagged {_hashtags(result.remove)}"] if result.remove else []
                 notice = f"{', '.join(parts).capitalize()} ({count})"
+                self.retagging(ids, result)
                 self.change(lambda b: b.retag(ids, result.add, result.remove), notice, "tagged")
 
         self.app.push_screen(TagPickerScreen(title, choices, states, closing=closing), chosen)

@@ -11,7 +11,7 @@ queue of 100,000 costs what a screenful does.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -213,6 +213,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._rows: dict[int, QueueRow] = {}
         self._handoffs: dict[int, HandoffStatus] = {}
         self._pending: set[int] = set()  # asked for, not arrived
+        self._ahead: dict[int, QueueRow] = {}  # changed here, not shown by the store yet
+        self._leaving: set[int] = set()  # dropped here, still in the store's last order
         self._forget_position = False
         self._layout: Layout | None = None
         self._now: datetime | None = None
@@ -280,12 +282,18 @@ class QueueTable(ScrollView, can_focus=True):
         cursor goes: on the conversation it was on, else at the same position (after closing
         a conversation, the next one). The rows fetched before are dropped (they may have
         changed); those that come into view again are fetched again."""
+        if self._leaving:
+            # An order read before their change was stored still holds them: kept out, until
+            # an order without them says the store has it.
+            self._leaving &= set(ids)
+            ids = [i for i in ids if i not in self._leaving]
         row = self.cursor_anchor().cursor_in(ids)
         keep_top = not self._forget_position
         self._forget_position = False
         self.generation += 1
         self._ids = list(ids)
         self._rows = dict(page.rows)
+        self._ahead.clear()
         self._handoffs = dict(page.handoffs)
         self._pending.clear()
         self.rows_fetched += len(page.rows)
@@ -306,6 +314,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.rows_fetched += len(page.rows)
         self._pending.difference_update(page.rows)
         self._rows.update(page.rows)
+        self._rows.update((i, row) for i, row in self._ahead.items() if i in page.rows)
         self._handoffs.update(page.handoffs)
         if len(self._rows) > CACHE_ROWS:
             top = int(self.scroll_y)
@@ -313,11 +322,40 @@ class QueueTable(ScrollView, can_focus=True):
             self._rows = {i: row for i, row in self._rows.items() if i in near}
         self.refresh()
 
+    def drop(self, conversation_ids: Collection[int]) -> None:
+        """Takes these conversations out of the order at once (they are leaving the queue: the
+        store says so with the next order): the cursor stays on its line, the next one."""
+        gone = set(conversation_ids)
+        kept = [i for i in self._ids if i not in gone]
+        if len(kept) == len(self._ids):
+            return
+        self._ids = kept
+        self._leaving |= gone
+        self.selected -= gone
+        self.virtual_size = Size(0, len(self._ids) + 1)
+        self.move_cursor(row=self.cursor_row)
+        self.refresh()
+
+    def update_rows(self, rows: Mapping[int, QueueRow]) -> None:
+        """Shows these rows in place of those fetched (a change made here, ahead of the
+        store's own answer): until the next order shown, a row fetched again meanwhile (it
+        may have been read before the change was stored) does not undo them."""
+        ahead = {i: row for i, row in rows.items() if i in self._rows}
+        self._ahead.update(ahead)
+        self._rows.update(ahead)
+        self.refresh()
+
     def forget_position(self) -> None:
         """The next order shown is another queue: the cursor starts on its first row. The
         rows on screen stay until then, and nothing stays selected."""
         self._forget_position = True
+        self._leaving.clear()
         self.clear_selection()
+
+    def keep(self) -> None:
+        """The conversations dropped are staying after all (their change failed): the next
+        order shows them again."""
+        self._leaving.clear()
 
     def clear_selection(self) -> None:
         self.selected.clear()

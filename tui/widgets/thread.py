@@ -37,6 +37,17 @@ class MessageView(Static, can_focus=True):
     def on_mount(self) -> None:
         self._show()
 
+    def present(self, message: Message, now: datetime, expanded: bool) -> None:
+        """Shows another message in this view (the thread reuses its views from one
+        conversation to the next rather than mounting new ones)."""
+        self.message = message
+        self.now = now
+        self.expanded = expanded
+        self.full = False
+        self.set_class(message.is_ours, "-ours")
+        self.set_class(not message.is_ours, "-theirs")
+        self._show()
+
     def toggle(self) -> None:
         self.expanded = not self.expanded
         self._show()
@@ -81,11 +92,18 @@ class ThreadView(VerticalScroll):
         if ids == self.shown_ids:
             return False
         self.shown_ids = ids
-        await self.remove_children()
         open_ids = _open_at_first(thread)
-        views = [MessageView(m, now, m.id in open_ids) for m in thread]
-        await self.mount_all(views)
-        if views:
+        # The views already mounted show the new thread's first messages: building and styling
+        # widgets is what an open costs, reading the store is not.
+        views = self.messages()
+        for view, message in zip(views, thread, strict=False):
+            view.present(message, now, message.id in open_ids)
+        if len(views) > len(thread):
+            await self.remove_children(views[len(thread) :])
+        else:
+            more = [MessageView(m, now, m.id in open_ids) for m in thread[len(views) :]]
+            await self.mount_all(more)
+        if thread:
             self.call_later(self._focus_newest)
             self.call_after_refresh(self.scroll_end, animate=False)
         return True
@@ -101,12 +119,15 @@ class ThreadView(VerticalScroll):
         return list(self.query(MessageView))
 
     def focused_message(self) -> MessageView | None:
+        """The message the keys act on; none while the thread is hidden for the next one."""
         focused = self.screen.focused
+        if not self.visible:
+            return None
         return focused if isinstance(focused, MessageView) else None
 
     def move(self, step: int) -> None:
         views = self.messages()
-        if not views:
+        if not views or not self.visible:
             return
         current = self.focused_message()
         index = views.index(current) if current in views else len(views) - 1
