@@ -297,6 +297,25 @@ async def test_a_second_conversation_reuses_the_screen_and_shows_only_its_messag
 
 
 @run_async
+async def test_the_keys_start_on_the_thread_each_time_the_screen_is_shown_again(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        for _ in range(3):
+            await pilot.press("enter")
+            await settle(pilot)
+            # Not a field of the hidden composer, which would swallow the keys.
+            assert isinstance(app.focused, MessageView)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is queue
+            await pilot.press("j")
+
+
+@run_async
 async def test_a_slow_load_shows_the_subject_first_and_no_other_thread(
     db: Path, tmp_path: Path
 ) -> None:

@@ -45,6 +45,9 @@ from tui.widgets.thread import ThreadView
 class ConversationScreen(WorkScreen):
     CSS_PATH = "conversation.tcss"
     BINDINGS = CONVERSATION
+    # Shown again for another conversation, the keys start on the thread, never on a field
+    # of the (hidden) composer, which would be first in the focus chain.
+    AUTO_FOCUS = "#thread"
 
     class Loaded(Message):
         def __init__(self, view: ConversationView, now: datetime) -> None:
@@ -260,8 +263,8 @@ class ConversationScreen(WorkScreen):
         self.composer.end_handoff()
         self.composer.remove_class("-open")
         # Nothing of the last conversation keeps the keys (a hidden composer's field would take
-        # them): the screen has them until the thread arrives and focuses its newest message.
-        self.set_focus(None)
+        # them): the thread has them, and focuses its newest message when it arrives.
+        self.set_focus(self.thread)
         self._paint_from_queue()
         self.reload(mark_viewed=True)
 
