@@ -52,7 +52,6 @@ class Store:
 
     @classmethod
     def _prepare(cls, conn: sqlite3.Connection, path: Path | None) -> Store:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -67,10 +66,13 @@ class Store:
         if path is None:
             migrations.apply(db)
         else:
-            # Two processes (or threads) opening a new store at once must not both migrate it.
+            # Two processes (or threads) opening a new store at once must not both migrate it,
+            # nor both switch a new file to WAL: that switch can fail at once with "database is
+            # locked" rather than wait.
             lock_fd = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX)
+                conn.execute("PRAGMA journal_mode=WAL")
                 migrations.apply(db)
             finally:
                 os.close(lock_fd)
