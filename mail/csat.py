@@ -121,6 +121,14 @@ def recognise(store: Store, msg: IncomingMessage, ours: set[str]) -> RatingMail 
         return RatingMail(None, None, "its token does not match the conversation it names")
     if store.scalar("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)) is None:
         return RatingMail(None, None, f"conversation {conversation_id} no longer exists")
+    # A conversation's number can be given again once it is merged away: the rating counts
+    # only from someone who wrote in it.
+    wrote = store.scalar(
+        "SELECT 1 FROM messages WHERE conversation_id = ? AND NOT is_ours AND from_addr = ?",
+        (conversation_id, msg.sender.addr),
+    )
+    if wrote is None:
+        return RatingMail(None, None, f"its sender never wrote in conversation {conversation_id}")
     rating = _rating_word(_TOKEN.sub(" ", subject))
     if rating is None:
         return RatingMail(conversation_id, None, "its subject has no one rating: good, ok or bad")

@@ -413,3 +413,20 @@ def test_a_rating_asks_nothing_of_us_but_a_bad_one_with_words_does(store: Store)
         to_epoch(T0),
         to_epoch(T0 + timedelta(hours=2)),
     ]
+
+
+def test_a_rating_counts_only_from_someone_who_wrote_in_the_conversation(store: Store) -> None:
+    first = ask(store, 1)
+    ask(store, 2)
+    # Customer 2 sends a rating naming conversation 1 (a number given again after a merge, or
+    # a link passed around): not counted, an ordinary message, and the journal says why.
+    Ingestor(store, [SUPPORT]).ingest(
+        [rating_mail(store, first, "bad", "Terrible", T0 + timedelta(hours=1), 2)]
+    )
+    assert ratings.satisfaction(store, T0, T0 + timedelta(days=1)).ratings == 0
+    refused = store.conn.execute(
+        "SELECT conversation_id, json_extract(detail, '$.reason') FROM events WHERE kind = ?",
+        (csat.REFUSED_EVENT,),
+    ).fetchall()
+    assert [reason for _, reason in refused] == [f"its sender never wrote in conversation {first}"]
+    assert refused[0][0] != first  # filed as an ordinary message, not in the one it named

@@ -396,10 +396,21 @@ class FrontdeskApp(App[None]):
             self.push_screen(ReportsScreen())
 
     def go_to_queue(self, queue: QueueKey) -> None:
+        screen = self.back_to_queue()
+        if screen is not None:
+            screen.switch_to(queue)
+
+    def back_to_queue(self) -> QueueScreen | None:
+        """Leaves every screen above the queue, each as its own Esc would (a conversation keeps
+        its draft and journals its composer time), and returns the queue."""
+        from tui.screens.conversation import ConversationScreen
+
         while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
-            self.pop_screen()
-        if isinstance(self.screen, QueueScreen):
-            self.screen.switch_to(queue)
+            if isinstance(self.screen, ConversationScreen):
+                self.screen.dismiss_to_queue()
+            else:
+                self.pop_screen()
+        return self.screen if isinstance(self.screen, QueueScreen) else None
 
 
 def run_app(db_path: Path, config: Config, *, demo_outbox: Path | None = None) -> None:

@@ -96,7 +96,8 @@ class ConversationScreen(WorkScreen):
         self.reply_on_load = reply
         self.handoff_on_load = handoff  # `h` on the queue: the composer opens on the handoff
         self.row_of = row_of  # the queue's rows already fetched, to paint a header at once
-        self._undone_handoff: tuple[HandoffPlan, str] | None = None  # (plan, body) to restore
+        # (conversation, plan, body) of an undone handoff, restored when that one is shown
+        self._undone_handoff: tuple[int, HandoffPlan, str] | None = None
         self.view: ConversationView | None = None
         self._draft_lock = threading.Lock()
         self._draft_seq = 0
@@ -137,6 +138,7 @@ class ConversationScreen(WorkScreen):
         row_of: Callable[[int], QueueRow | None] = lambda conversation_id: None,
     ) -> None:
         """Opens another conversation in this screen, as a new screen would."""
+        self._undone_handoff = None
         self.queue_ids = list(queue_ids)
         self.queue_title = queue_title
         self.reply_on_load = reply
@@ -216,8 +218,8 @@ class ConversationScreen(WorkScreen):
             if self.handoff_on_load is not None:
                 self.start_handoff(view.row.id, self.handoff_on_load)
                 self.handoff_on_load = None
-            if self._undone_handoff is not None:
-                plan, body = self._undone_handoff
+            if self._undone_handoff is not None and self._undone_handoff[0] == view.row.id:
+                _undone, plan, body = self._undone_handoff
                 self._undone_handoff = None
                 composer.open_handoff(self._reply_to(), plan, body)
 
@@ -517,7 +519,7 @@ class ConversationScreen(WorkScreen):
         if conversation_id == self.conversation_id:
             self.composer.open_handoff(self._reply_to(), plan, body)
         else:
-            self._undone_handoff = (plan, body)
+            self._undone_handoff = (conversation_id, plan, body)
             self.go_to(conversation_id)
 
     # -- saved replies --------------------------------------------------------------------

@@ -203,12 +203,9 @@ class WorkScreen(FrontdeskScreen):
 
     def filter_by_tag(self, name: str) -> None:
         """Shows the queue filtered to the conversations carrying the tag (Esc clears it)."""
-        from tui.screens.queue import QueueScreen
-
-        while len(self.app.screen_stack) > 1 and not isinstance(self.app.screen, QueueScreen):
-            self.app.pop_screen()
-        if isinstance(self.app.screen, QueueScreen):
-            self.app.screen.search(tag_query(name))
+        queue = self.frontdesk.back_to_queue()
+        if queue is not None:
+            queue.search(tag_query(name))
 
     def action_filter_tag(self) -> None:
         """The palette's "Filter by tag…": pick a tag, see its conversations."""
