@@ -68,11 +68,14 @@ class Store:
         else:
             # Two processes (or threads) opening a new store at once must not both migrate it,
             # nor both switch a new file to WAL: that switch can fail at once with "database is
-            # locked" rather than wait.
+            # locked" rather than wait. A store already in WAL is left as it is: asking for WAL
+            # again waits for every other connection's open transaction, and here it would
+            # hold up every other open while it waits.
             lock_fd = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX)
-                conn.execute("PRAGMA journal_mode=WAL")
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
                 migrations.apply(db)
             finally:
                 os.close(lock_fd)

@@ -7,6 +7,7 @@ import sqlite3
 import stat
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,3 +230,25 @@ def test_a_new_store_opened_by_several_threads_at_once_migrates_once(tmp_path: P
         assert applied == len(store.conn.execute("SELECT name FROM _sqlite_migrations").fetchall())
         names = [r[0] for r in store.conn.execute("SELECT name FROM _sqlite_migrations")]
         assert len(names) == len(set(names))
+
+
+def test_opening_a_store_already_in_wal_asks_for_no_journal_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Asking for WAL again waits for every other connection's open transaction, and it runs
+    # under the lock every open takes: one busy worker would hold up every store open of the
+    # app (the queue's rows never came while a poll had its connection open).
+    path = tmp_path / "frontdesk.db"
+    Store.open(path).close()
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr("storage.db.sqlite3.connect", traced)
+    with Store.open(path) as store:
+        assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert not [s for s in statements if "journal_mode=" in s.replace(" ", "").lower()]
