@@ -177,15 +177,16 @@ def _recompute(store: Store, ids: Sequence[int], policy: SlaPolicy | None) -> No
         (batch,),
     )
     found = list(walk(rows))
-    # Lengths are stored in business time only (calendar time is a subtraction).
-    measured = policy is not None
-    seconds = _seconds(store, policy, batch)
     conversations = store.conn.execute(
-        "SELECT id, customer_id, first_message_at, closed_at FROM conversations"
+        "SELECT id, customer_id, first_message_at, last_message_at, closed_at FROM conversations"
         " WHERE id IN (SELECT value FROM json_each(?))",
         (batch,),
     ).fetchall()
-    customers = {cid: customer for cid, customer, _first, _closed in conversations}
+    customers = {cid: customer for cid, customer, _first, _last, _closed in conversations}
+    # Lengths are stored in business time only (calendar time is a subtraction), on working
+    # windows spanning the conversations' own first and last instants.
+    measured = policy is not None
+    seconds = _seconds(policy, [t for row in conversations for t in row[2:] if t is not None])
     # A reply sent from frontdesk is its `replied` event's actor's; one synced from another
     # client (the Sent folder) its From name's.
     actors = {
@@ -208,7 +209,7 @@ def _recompute(store: Store, ids: Sequence[int], policy: SlaPolicy | None) -> No
     ]
     closed = [
         (cid, customer, first_at, closed_at, seconds(first_at, closed_at) if measured else None)
-        for cid, customer, first_at, closed_at in conversations
+        for cid, customer, first_at, _last, closed_at in conversations
         if closed_at is not None
     ]
     for table in ("waits", "replies", "closes", "waits_stale"):
@@ -240,20 +241,12 @@ def _recompute(store: Store, ids: Sequence[int], policy: SlaPolicy | None) -> No
     )
 
 
-def _seconds(store: Store, policy: SlaPolicy | None, batch: str) -> Callable[[int, int], int]:
-    """The business time between two instants of the conversations in `batch` (calendar time
-    without a policy)."""
-    if policy is None:
+def _seconds(policy: SlaPolicy | None, instants: Sequence[int]) -> Callable[[int, int], int]:
+    """The business time between two instants within `instants`' span (calendar time without a
+    policy or instants)."""
+    if policy is None or not instants:
         return calendar_seconds
-    lo, last, closed = store.conn.execute(
-        "SELECT min(m.date), max(m.date), max(c.closed_at) FROM messages m"
-        " JOIN conversations c ON c.id = m.conversation_id"
-        " WHERE m.conversation_id IN (SELECT value FROM json_each(?))",
-        (batch,),
-    ).fetchone()
-    if lo is None:
-        return calendar_seconds
-    return Clock(policy, ZoneInfo(policy.timezone), lo, max(last, closed or last)).seconds
+    return Clock(policy, ZoneInfo(policy.timezone), min(instants), max(instants)).seconds
 
 
 def _measure_all(store: Store, policy: SlaPolicy) -> None:
