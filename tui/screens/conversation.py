@@ -91,13 +91,7 @@ class ConversationScreen(WorkScreen):
     ) -> None:
         super().__init__()
         self.conversation_id = conversation_id
-        self.queue_ids = list(queue_ids)
-        self.queue_title = queue_title
-        self.reply_on_load = reply
-        self.handoff_on_load = handoff  # `h` on the queue: the composer opens on the handoff
-        self.row_of = row_of  # the queue's rows already fetched, to paint a header at once
-        # (conversation, plan, body) of an undone handoff, restored when that one is shown
-        self._undone_handoff: tuple[int, HandoffPlan, str] | None = None
+        self._aim(queue_ids, queue_title, reply, handoff, row_of)
         self.view: ConversationView | None = None
         self._draft_lock = threading.Lock()
         self._draft_seq = 0
@@ -138,13 +132,25 @@ class ConversationScreen(WorkScreen):
         row_of: Callable[[int], QueueRow | None] = lambda conversation_id: None,
     ) -> None:
         """Opens another conversation in this screen, as a new screen would."""
-        self._undone_handoff = None
+        self._aim(queue_ids, queue_title, reply, handoff, row_of)
+        self.go_to(conversation_id)
+
+    def _aim(
+        self,
+        queue_ids: list[int],
+        queue_title: str,
+        reply: bool,
+        handoff: HandoffPlan | None,
+        row_of: Callable[[int], QueueRow | None],
+    ) -> None:
+        """What the screen is opened on: the queue it walks and what to do once loaded."""
         self.queue_ids = list(queue_ids)
         self.queue_title = queue_title
         self.reply_on_load = reply
-        self.handoff_on_load = handoff
-        self.row_of = row_of
-        self.go_to(conversation_id)
+        self.handoff_on_load = handoff  # `h` on the queue: the composer opens on the handoff
+        self.row_of = row_of  # the queue's rows already fetched, to paint a header at once
+        # (conversation, plan, body) of an undone handoff, restored when that one is shown
+        self._undone_handoff: tuple[int, HandoffPlan, str] | None = None
 
     def on_unmount(self) -> None:
         # The app is quitting with edits not yet saved: a small write, and the UI is gone.
