@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -302,9 +301,12 @@ def stats(seconds: Sequence[float]) -> Stats:
         return Stats(0, None, None, None)
     ordered = sorted(seconds)
     count = len(ordered)
+    half = count // 2
+    # statistics.median's value, without the second sort it would make of the sorted list.
+    median = ordered[half] if count % 2 else (ordered[half - 1] + ordered[half]) / 2
     return Stats(
         count,
-        float(statistics.median(ordered)),
+        float(median),
         math.fsum(ordered) / count,
         float(ordered[math.ceil(0.9 * count) - 1]),
     )
@@ -400,9 +402,12 @@ def _volume(store: Store, lo: int, mid: int, hi: int, local: _LocalTime) -> _Vol
     return _Volume(total, before, weeks, heat)
 
 
-def _closes(store: Store, lo: int, mid: int, hi: int, business: bool) -> _Closes:
+def _closes(
+    store: Store, lo: int, mid: int, hi: int, business: bool
+) -> tuple[_Closes, list[tuple[int, int, int | None]]]:
     """Conversations closed in [lo, hi): time to close (from the first message) on the
-    report's clock, by tier and week for those since `mid`."""
+    report's clock; those closed since `mid` as (closed at, seconds, customer id) rows, to be
+    filed by tier and week once the customers' tiers are known (`_file_closes`)."""
     found = _Closes()
     length = "k.business_seconds" if business else "k.closed_at - k.first_message_at"
     found.before = [
@@ -412,15 +417,39 @@ def _closes(store: Store, lo: int, mid: int, hi: int, business: bool) -> _Closes
             (lo, mid),
         )
     ]
-    for closed_at, seconds, tier in store.conn.execute(
-        f"SELECT k.closed_at, {length}, coalesce(cu.tier, 'unknown') FROM closes k"
-        " LEFT JOIN customers cu ON cu.id = k.customer_id"
+    rows = store.conn.execute(
+        f"SELECT k.closed_at, {length}, k.customer_id FROM closes k"
         " WHERE k.closed_at >= ? AND k.closed_at < ?",
         (mid, hi),
-    ):
-        found.by_tier[tier].append(seconds)
-        found.weeks[(closed_at - mid) // _WEEK_SECONDS].append(seconds)
-    return found
+    ).fetchall()
+    return found, rows
+
+
+def _file_closes(
+    found: _Closes,
+    rows: list[tuple[int, int, int | None]],
+    tiers: Mapping[int | None, str],
+    mid: int,
+) -> None:
+    by_tier, weeks, tier_of = found.by_tier, found.weeks, tiers.get
+    for closed_at, seconds, customer_id in rows:
+        by_tier[tier_of(customer_id, "unknown")].append(seconds)
+        weeks[(closed_at - mid) // _WEEK_SECONDS].append(seconds)
+
+
+def _tiers(store: Store, ids: set[int | None]) -> dict[int | None, str]:
+    """The tier of each of these customers (by primary key: a lookup per customer the period's
+    waits and closes name, instead of one per wait and close)."""
+    known = sorted(customer_id for customer_id in ids if customer_id is not None)
+    if not known:
+        return {}
+    return {
+        int(customer_id): str(tier)
+        for customer_id, tier in store.conn.execute(
+            "SELECT id, tier FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(known),),
+        )
+    }
 
 
 def _count(store: Store, sql: str, params: Sequence[object]) -> int:
@@ -453,7 +482,7 @@ def report(
     now_at = to_epoch(now)
     # Only unanswered waits are measured here (to now, for the SLA): the rest are stored.
     clock = waits_store.Clock(policy, zone, lo, max(hi, now_at))
-    closes = _closes(store, lo, mid, hi, clock.business)
+    closes, closed_rows = _closes(store, lo, mid, hi, clock.business)
     local = _LocalTime(zone)
     volume = _volume(store, lo, mid, hi, local)
     length = "w.business_seconds" if clock.business else "w.answered_at - w.started_at"
@@ -470,17 +499,22 @@ def report(
         elif first:
             unanswered_before += 1
 
-    # The period: every breakdown, in one pass over its waits.
+    # The period: every breakdown, in one pass over its waits. A customer's tier is looked
+    # up once for all of their waits and closes (a join looked it up for each).
+    waits = store.conn.execute(
+        f"SELECT w.started_at, w.first, {length}, w.customer_id FROM waits w"
+        " WHERE w.started_at >= ? AND w.started_at < ?",
+        (mid, hi),
+    ).fetchall()
+    tiers = _tiers(store, {row[3] for row in waits} | {row[2] for row in closed_rows})
+    _file_closes(closes, closed_rows, tiers, mid)
+    tier_of = tiers.get
     firsts, nexts = _Responses(), _Responses()
     first_by_hour: list[list[int]] = [[] for _ in range(24)]
     first_by_weekday: list[list[int]] = [[] for _ in range(7)]
     slot = local.slot
-    for start, first, seconds, tier in store.conn.execute(
-        f"SELECT w.started_at, w.first, {length}, coalesce(cu.tier, 'unknown') FROM waits w"
-        " LEFT JOIN customers cu ON cu.id = w.customer_id"
-        " WHERE w.started_at >= ? AND w.started_at < ?",
-        (mid, hi),
-    ):
+    for start, first, seconds, customer_id in waits:
+        tier = tier_of(customer_id, "unknown")
         kind = firsts if first else nexts
         answered = kind.answered.get(tier)
         if answered is None:
