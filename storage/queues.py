@@ -69,7 +69,7 @@ SNOOZING = """(c.snoozed_until IS NOT NULL AND c.snoozed_until > :now AND NOT EX
       AND max(m.received_at, m.date) > coalesce((SELECT max(e.at) FROM events e
             WHERE e.conversation_id = c.id AND e.kind = 'snoozed'), :now)))"""
 _AWAKE = f"NOT {SNOOZING}"
-# Not closed, spelled as a range of the indexes that lead with status (conversations_priority):
+# Not closed, spelled as a range of the indexes that lead with status (conversations_queue_order):
 # `status != 'closed'` would read every row of the table.
 _IN_PLAY = "c.status IN ('open', 'pending')"
 _ACTIVE = f"{_IN_PLAY} AND {_AWAKE}"
@@ -84,7 +84,7 @@ _SALES = "coalesce(c.sales_verdict, c.sales_detected)"
 
 # Priority: a customer about to leave first; then what waits on us, by due time minus the
 # tier's head start (`priority_at`, see storage.sla), so a free user about to breach passes
-# fresh paying ones; the rest most recent first. The conversations_priority index serves it.
+# fresh paying ones; the rest most recent first. The conversations_queue_order index serves it.
 _PRIORITY = """c.at_risk DESC, c.awaiting_reply DESC, c.priority_at ASC,
     c.last_message_at DESC, c.id DESC"""
 
@@ -107,7 +107,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         QueueKey.AT_RISK,
         "At risk",
-        # Closed ones too; spelled as ranges of conversations_priority (status, at_risk…).
+        # Closed ones too; spelled as ranges of conversations_queue_order (status, at_risk…).
         f"c.status IN ('open', 'pending', 'closed') AND c.at_risk > 0 AND {_AWAKE}",
         in_play=False,
     ),
@@ -311,13 +311,20 @@ def ids(store: Store, queue: QueueKey | str, *, me: str, now: datetime) -> list[
     order comes from an index), so a screen can hold the whole queue and fetch its rows a
     page at a time with `rows_by_id`."""
     where, order = _query(queue, None)
-    # One row for SQLite to hand over, not one per conversation: each row fetched gives up and
-    # takes back the interpreter lock, which a busy UI thread then holds (720 ms against 93 ms
-    # for 20,000 ids beside it). SQLite's aggregate keeps the order of the rows it is given.
-    sql = (
-        f"SELECT group_concat(id) FROM (SELECT c.id {_from(where)} WHERE {where} ORDER BY {order})"
-    )
-    (joined,) = store.conn.execute(sql, _params(me, now)).fetchone()
+    sql = f"SELECT c.id {_from(where)} WHERE {where} ORDER BY {order}"
+    return _split_ids(store.conn.execute(_joined(sql), _params(me, now)).fetchone())
+
+
+def _joined(sql: str) -> str:
+    """The ids a query selects, in its order, handed over by SQLite as one row (read them with
+    `_split_ids`): each row fetched gives up and takes back the interpreter lock, which a busy
+    UI thread then holds (720 ms against 93 ms for 20,000 ids beside it). SQLite's aggregate
+    keeps the order it is given. The caller runs it, so a trace names who asked."""
+    return f"SELECT group_concat(id) FROM ({sql})"
+
+
+def _split_ids(row: tuple[str | None]) -> list[int]:
+    (joined,) = row
     return [int(i) for i in joined.split(",")] if joined else []
 
 
@@ -522,6 +529,13 @@ def search(
     """The conversations matching every part of the query: with words, the best matches first
     (the full-text index's ranking, see storage.search), then the most recent; with operators
     alone, the most recent first."""
+    return _in_order(store, search_ids(store, query, me=me, now=now, limit=limit), now)
+
+
+def search_ids(
+    store: Store, query: Query, *, me: str, now: datetime, limit: int = DEFAULT_LIMIT
+) -> list[int]:
+    """The ids of what `search` finds, in its order: a screen fetches the rows it shows."""
     if query.is_empty():
         raise QueryError("empty search: type words to find, or operators like tag:bug is:open")
     conditions: list[str] = []
@@ -567,7 +581,7 @@ def search(
     terms = ([f"({words})"] if words else []) + senders
     if not terms:
         sql = f"SELECT c.id {source} WHERE {where} ORDER BY {newest} LIMIT :limit"
-        return _in_order(store, [int(r[0]) for r in store.conn.execute(sql, params)], now)
+        return _split_ids(store.conn.execute(_joined(sql), params).fetchone())
     sql = (
         f"SELECT c.id {source} JOIN (SELECT m.conversation_id AS id, min(f.rank) AS rank"
         " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
@@ -590,9 +604,9 @@ def search(
             "found": json.dumps(found),
             "limit": limit - len(found),
         }
-        found += [int(r[0]) for r in store.conn.execute(sql, params)]
+        found += _split_ids(store.conn.execute(_joined(sql), params).fetchone())
         below = floor
-    return _in_order(store, found, now)
+    return found
 
 
 def _in_order(store: Store, conversation_ids: list[int], now: datetime) -> list[QueueRow]:

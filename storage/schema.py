@@ -534,3 +534,21 @@ def m011_query_plan_indexes(db: Database) -> None:
         INSERT INTO messages_fts(messages_fts, rank) VALUES ('rank', 'bm25(4.0, 2.0, 2.0, 1.0)');
         """
     )
+
+
+@migrations()
+def m012_queue_order_index(db: Database) -> None:
+    db.executescript(
+        """
+        -- A queue's whole order (its ids) is read from the index alone: the priority keys, the
+        -- id that breaks their ties, and every column a queue's condition reads. Through
+        -- conversations_priority each of the ~20,000 open conversations was a lookup in the
+        -- table (27 ms for Needs reply, 47 ms for a tier at 100,000; 5 ms and 15 ms from here).
+        -- It leads with the same keys, so it serves everything that one did.
+        CREATE INDEX conversations_queue_order ON conversations(
+            status, at_risk DESC, awaiting_reply DESC, priority_at, last_message_at DESC,
+            id DESC, handed_off_to, snoozed_until, assignee, customer_id, sales_detected,
+            sales_verdict);
+        DROP INDEX conversations_priority;
+        """
+    )

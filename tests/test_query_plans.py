@@ -57,7 +57,7 @@ ALLOWED: dict[tuple[str, str], str] = {
         "sorts the matches by rank, then the best message of each conversation: at most "
         "storage.search.RANKED_MATCHES messages, however big the store"
     ),
-    ("storage.queues:search", "messages_fts"): (
+    ("storage.queues:search_ids", "messages_fts"): (
         "sorts the matching conversations by rank: at most storage.search.RANKED_MATCHES "
         "messages' worth, however big the store"
     ),
@@ -71,7 +71,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("storage.queues:ids", "conversations"): (
         "storage/queues.py's owner: the priority order of a queue that spans two statuses "
         "(IN ('open', 'pending')), none (All) or starts from another index (assignee) cannot "
-        "be read from conversations_priority, which leads with one status; the ids alone are "
+        "be read from conversations_queue_order, which leads with one status; the ids alone are "
         "sorted (100,000 for All)"
     ),
     ("storage.queues:rows", "conversations"): (
@@ -316,7 +316,7 @@ def test_every_statement_the_screens_and_cli_run_uses_an_index(
     for needed in (
         "storage.queues:counts",
         "storage.queues:rows",
-        "storage.queues:search",
+        "storage.queues:search_ids",
         "storage.queues:customer_overview",
         "storage.messages:messages_of",
         "storage.search:search",

@@ -333,5 +333,5 @@ def test_the_priority_order_is_read_from_an_index(store: Store) -> None:
             {"me": ME, "now": 0},
         )
     )
-    assert "conversations_priority" in plan, plan
+    assert "conversations_queue_order" in plan, plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # at most for the tie-breaking right part
