@@ -4,6 +4,7 @@ notices, `run_app` as the command line calls it, and what it does first when it 
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -231,6 +232,24 @@ async def test_the_first_rows_are_asked_for_alone(db: Path, tmp_path: Path) -> N
             assert set(asked[3:]) >= {"queue_counts", "figures"}
             navs = list(app.screen.query(QueueNav))
     assert navs and all(nav.counts for nav in navs) and app.status.unread > 0
+
+
+@run_async
+async def test_what_lives_as_long_as_the_app_is_kept_out_of_full_collections(
+    db: Path, tmp_path: Path
+) -> None:
+    """Frozen once the queue is shown and once the conversation screen is built (full garbage
+    collections walked it all every few hundred keys), and given back when the app ends."""
+    gc.unfreeze()
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        on_queue = gc.get_freeze_count()
+        assert on_queue > 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert gc.get_freeze_count() > on_queue  # the conversation screen's widgets
+    assert gc.get_freeze_count() == 0
 
 
 @run_async

@@ -94,6 +94,44 @@ async def test_j_and_k_move_and_queues_switch_by_number_letter_and_tab(
 
 
 @run_async
+async def test_switching_queue_or_searching_keeps_the_counts_a_change_recounts(
+    db: Path, tmp_path: Path
+) -> None:
+    """At 100,000 conversations the counts take longer than a queue's rows: a switch or a
+    search, which changes no count, does not ask for them again; closing one does."""
+    app = make_app(db, tmp_path)
+    counted: list[int] = []
+    count = app.backend.queue_counts
+
+    def recorded() -> dict[QueueKey, int]:
+        counted.append(1)
+        return count()
+
+    app.backend.queue_counts = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = len(counted)
+        assert first >= 1
+        await pilot.press("tab", "tab", "g", "c")
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "refund")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen) and screen.search_text == "refund"
+        assert len(counted) == first
+        nav = screen.query(QueueNav).first()
+        assert nav.counts[QueueKey.NEEDS_REPLY] == len(needs_reply(db))
+        await pilot.press("escape", "1")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert len(counted) > first
+        assert nav.counts[QueueKey.NEEDS_REPLY] == len(needs_reply(db))
+
+
+@run_async
 async def test_e_closes_and_the_cursor_moves_on_to_the_next(db: Path, tmp_path: Path) -> None:
     before = needs_reply(db)
     app = make_app(db, tmp_path)

@@ -135,7 +135,7 @@ class Backend:
             if search is None:
                 return queues.ids(store, queue, me=self.me, now=now)
             query = queues.parse_query(search, now=now)
-            return [row.id for row in queues.search(store, query, me=self.me, now=now)]
+            return queues.search_ids(store, query, me=self.me, now=now)
 
     def queue_rows(self, conversation_ids: Sequence[int]) -> RowPage:
         """The queue rows of these conversations: the page of a queue on screen."""

@@ -97,6 +97,7 @@ class ConversationScreen(WorkScreen):
         self._draft_seq = 0
         self._draft_written = 0
         self._composer = Composer(id="composer", clock=self.now)
+        self._built = False  # drawn once with a conversation
 
     def compose(self) -> ComposeResult:
         yield Static("", id="conv-header")
@@ -202,6 +203,9 @@ class ConversationScreen(WorkScreen):
         if view.row.id != self.conversation_id:
             return
         first = self.view is None or self.view.row.id != view.row.id
+        if not self._built:
+            self._built = True  # its widgets, shown again for every conversation from now on
+            self.call_after_refresh(self.frontdesk.keep_long_lived)
         self.view = view
         me = self.backend.me
         self.query_one("#conv-header", Static).update(

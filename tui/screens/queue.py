@@ -78,6 +78,7 @@ class QueueScreen(WorkScreen):
         self.search_text: str | None = None
         self.loaded = False
         self._conversation: ConversationScreen | None = None  # built once, shown again
+        self._reading = False  # a conversation is open over this screen
 
     def compose(self) -> ComposeResult:
         yield QueueNav(vertical=False, id="tabs")
@@ -101,11 +102,13 @@ class QueueScreen(WorkScreen):
     def on_screen_resume(self) -> None:
         # What the screens above changed reached this one as StoreChanged, and reloaded it
         # meanwhile; reading a conversation changes only its row (no longer unread), and which
-        # conversations an `is:unread` search finds.
-        if not self.loaded:
+        # conversations an `is:unread` search finds. Back from any other screen (the search
+        # field, a dialog) there is nothing to read again.
+        if not self.loaded or not self._reading:
             return
+        self._reading = False
         if self.search_text is not None:
-            self.reload()
+            self._load(self.queue, self.search_text, self.table.cursor_anchor())
         else:
             table = self.table
             top = int(table.scroll_y)
@@ -196,9 +199,14 @@ class QueueScreen(WorkScreen):
     def switch_to(self, queue: QueueKey) -> None:
         self.queue = queue
         self.search_text = None
+        self._show_another()
+
+    def _show_another(self) -> None:
+        """Another queue or search from its top. The counts stay: what changes them (a change
+        here, new mail, the store poll) recounts with its own reload."""
         self.table.forget_position()
         self._show_queue_name()
-        self.reload()
+        self._load(self.queue, self.search_text, self.table.cursor_anchor())
 
     def action_switch_queue(self, index: int) -> None:
         if 0 <= index < len(QUEUES):
@@ -234,9 +242,7 @@ class QueueScreen(WorkScreen):
 
     def search(self, text: str) -> None:
         self.search_text = text
-        self.table.forget_position()
-        self._show_queue_name()
-        self.reload()
+        self._show_another()
 
     def action_back(self) -> None:
         if self.table.selected:
@@ -336,6 +342,7 @@ class QueueScreen(WorkScreen):
             screen.show_conversation(
                 current, ids, title, reply=reply, handoff=handoff, row_of=row_of
             )
+        self._reading = True
         self.app.push_screen(screen)
 
     def action_reply(self) -> None:
