@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.events import MouseScrollDown
+from textual.geometry import Region
 
 from mail.ingest import Ingestor, RawMail
 from storage import events, queues
@@ -397,6 +399,39 @@ async def test_G_goes_to_the_last_of_a_queue_longer_than_a_thousand(
         assert f"Reply {len(ids)}" in screen_text(app)
         await pilot.press("home")
         assert table(app).current_id == ids[0]
+
+
+def bar_cells(queue: QueueTable) -> list[object]:
+    """The background of the table's last cell on each line: the scroll bar's track or thumb."""
+    lines = queue.render_lines(Region(0, 0, queue.size.width, queue.size.height))
+    return [list(line)[-1].style.bgcolor for line in lines]
+
+
+@run_async
+async def test_the_wheel_scrolls_the_queue_and_a_click_on_the_bar_goes_that_far_down(
+    big: Path, tmp_path: Path
+) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = table(app)
+        top = screen_text(app).splitlines()[2]  # the tabs, the header, then the first row
+        bar = bar_cells(queue)
+        assert bar[0] != bar[-1]  # the thumb at the top, the track below it
+        for _ in range(3):
+            queue.post_message(MouseScrollDown(queue, 30, 5, 0, 1, 0, False, False, False))
+        await settle(pilot)
+        assert queue.scroll_y > 0
+        assert screen_text(app).splitlines()[2] != top
+        assert queue.current_id == ids[0]  # the wheel moves the view, not the cursor
+
+        await pilot.click(QueueTable, offset=(queue.size.width - 1, queue.size.height - 1))
+        await settle(pilot)
+        assert queue.current_id == ids[-1]
+        assert f"Question {EXTRA - 1:04d}" in screen_text(app)
+        bar = bar_cells(queue)
+        assert bar[-1] != bar[0]  # the thumb at the bottom now
 
 
 @run_async

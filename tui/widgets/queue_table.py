@@ -7,6 +7,9 @@ It holds the whole queue's ids in order, but only the rows around the screen: li
 drawn one at a time as they come into view (Textual's Line API), a row not fetched yet is a
 placeholder, and the table asks for the rows it lacks a page at a time (`RowsWanted`), so a
 queue of 100,000 costs what a screenful does.
+
+Its scroll bar is drawn in its own lines, not by a Textual ScrollBar: that one is refreshed after
+every layout of the screen, so each change on screen took a second frame (16 ms) for it alone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -25,6 +29,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 
 from storage.queues import QueueRow
@@ -112,6 +117,7 @@ class _Styles:
     header: Style
     cursor: Style
     hover: Style
+    bar: tuple[Segment, ...]  # the scroll bar's cells, a segment per line; () when it all fits
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ class QueueTable(ScrollView, can_focus=True):
         color: $foreground;
         width: 1fr;
         height: 1fr;
+        overflow: hidden hidden;  /* the scroll bar is drawn with the lines */
         &:focus {
             background-tint: $foreground 5%;
             & > .queue-table--cursor {
@@ -220,7 +227,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._now: datetime | None = None
         self._me = ""
         self._lines: LRUCache[Hashable, Strip] = LRUCache(maxsize=400)
-        self._fitted: LRUCache[tuple[Hashable, int], Strip] = LRUCache(maxsize=400)
+        self._fitted: LRUCache[tuple[Hashable, int, Segment | None], Strip] = LRUCache(maxsize=400)
         self._styles: _Styles | None = None
 
     # -- what the rest of the app reads ---------------------------------------------------
@@ -301,7 +308,7 @@ class QueueTable(ScrollView, can_focus=True):
         if self.selected:
             self.selected &= set(self._ids)
         self._relayout()
-        self.virtual_size = Size(0, len(self._ids) + 1)
+        self._set_length()
         if not keep_top:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.move_cursor(row=row)
@@ -332,7 +339,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._ids = kept
         self._leaving |= gone
         self.selected -= gone
-        self.virtual_size = Size(0, len(self._ids) + 1)
+        self._set_length()
         self.move_cursor(row=self.cursor_row)
         self.refresh()
 
@@ -344,6 +351,12 @@ class QueueTable(ScrollView, can_focus=True):
         self._ahead.update(ahead)
         self._rows.update(ahead)
         self.refresh()
+
+    def _set_length(self) -> None:
+        """How far it scrolls: a line a row, and the header. Set without a layout of the screen
+        (which the reactive asks for, and a frame more costs): nothing around the table moves,
+        and its lines are drawn from this."""
+        self.set_reactive(QueueTable.virtual_size, Size(0, len(self._ids) + 1))
 
     def forget_position(self) -> None:
         """The next order shown is another queue: the cursor starts on its first row. The
@@ -456,6 +469,19 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- the mouse ------------------------------------------------------------------------
 
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The wheel scrolls, though Textual draws no scroll bar here."""
+        return not self._check_disabled() and self.max_scroll_y > 0
+
+    def _on_bar(self, event: events.MouseEvent) -> bool:
+        offset = event.get_content_offset(self)
+        return (
+            offset is not None
+            and self.max_scroll_y > 0
+            and offset.x >= self.size.width - self.styles.scrollbar_size_vertical
+        )
+
     def _row_at(self, event: events.MouseEvent) -> int | None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
@@ -464,6 +490,14 @@ class QueueTable(ScrollView, can_focus=True):
         return row if row < len(self._ids) else None
 
     def on_click(self, event: events.Click) -> None:
+        if self._on_bar(event):
+            # The bar stands for the whole queue: a click goes to that far down it.
+            event.stop()
+            offset = event.get_content_offset(self)
+            assert offset is not None
+            fraction = offset.y / max(1, self.size.height - 1)
+            self.move_cursor(row=round(fraction * (len(self._ids) - 1)))
+            return
         row = self._row_at(event)
         if row is None:
             return
@@ -507,8 +541,34 @@ class QueueTable(ScrollView, can_focus=True):
             self.get_component_styles("queue-table--header").rich_style,
             self.get_component_rich_style("queue-table--cursor"),
             self.get_component_rich_style("queue-table--hover"),
+            self._bar(),
         )
         return super().render_lines(crop)
+
+    def _bar(self) -> tuple[Segment, ...]:
+        """The scroll bar as Textual's own would draw it, one segment per line of the table."""
+        height, total = self.size.height, self.virtual_size.height
+        if total <= height or not height:
+            return ()
+        styles = self.styles
+        back = styles.scrollbar_background
+        if back.a < 1:
+            back = self.background_colors[0] + back
+        bar = ScrollBarRender.render_bar(
+            size=height,
+            virtual_size=total,
+            window_size=height,
+            position=self.scroll_y,
+            thickness=styles.scrollbar_size_vertical,
+            back_color=back.rich_color,
+            bar_color=(back + styles.scrollbar_color).rich_color,
+        )
+        # Without the clicks Textual's bar would send to itself (this table handles them).
+        return tuple(
+            Segment(cell.text, Style(color=s.color, bgcolor=s.bgcolor, reverse=s.reverse))
+            for cell in bar.segments
+            if (s := cell.style) is not None
+        )
 
     def render_line(self, y: int) -> Strip:
         width, styles = self.size.width, self._styles
@@ -520,11 +580,16 @@ class QueueTable(ScrollView, can_focus=True):
             key, rest = self._row_line(row, styles)
         else:
             return Strip.blank(width, styles.base)
-        # The columns are drawn once; the width they leave (a scroll bar comes and goes), once
-        # for each width.
-        if (key, width) not in self._fitted:
-            self._fitted[key, width] = self._lines[key].adjust_cell_length(width, rest).simplify()
-        return self._fitted[key, width]
+        # The columns are drawn once; fitted to the width, and with the scroll bar's cell of
+        # this line, once for each width and cell.
+        bar = styles.bar[y] if y < len(styles.bar) else None
+        fitted = (key, width, bar)
+        if fitted not in self._fitted:
+            line = self._lines[key].adjust_cell_length(width, rest)
+            if bar is not None:
+                line = Strip.join([line.crop(0, width - bar.cell_length), Strip([bar])])
+            self._fitted[fitted] = line.simplify()
+        return self._fitted[fitted]
 
     def _header_line(self, styles: _Styles) -> tuple[Hashable, Style]:
         key = ("header", self._layout, styles.header)
