@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import stat
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,36 @@ def test_closing_records_who_closed_it(store: Store) -> None:
     ]
     with pytest.raises(NotFoundError):
         conversations.set_status(store, 999, Status.CLOSED, actor="ann")
+
+
+def test_a_transaction_that_reads_first_waits_for_another_writer_instead_of_failing(
+    store_path: Path,
+) -> None:
+    """Marking a conversation read (a read, then a write) while a close is stored: the second
+    writer waits for the first, it does not fail with "database is locked"."""
+    with Store.open(store_path) as first:
+        other_done = threading.Event()
+        errors: list[BaseException] = []
+
+        def other_writer() -> None:
+            try:
+                with Store.open(store_path) as second, second.atomic():
+                    second.conn.execute("INSERT INTO tags (name) VALUES ('from-the-other')")
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+            other_done.set()
+
+        with first.atomic():
+            first.scalar("SELECT count(*) FROM tags")  # the transaction has read
+            writer = threading.Thread(target=other_writer)
+            writer.start()
+            # It waits for this transaction, rather than writing in between.
+            assert not other_done.wait(0.5)
+            first.conn.execute("INSERT INTO tags (name) VALUES ('from-the-first')")
+        writer.join(timeout=10)
+        assert errors == []
+        names = {row[0] for row in first.conn.execute("SELECT name FROM tags")}
+        assert {"from-the-first", "from-the-other"} <= names
 
 
 def test_customer_is_created_once_and_gets_a_name_later(store: Store) -> None:
