@@ -147,6 +147,80 @@ async def test_closing_moves_on_to_the_next_conversation(db: Path, tmp_path: Pat
         assert conversations.get(store, rows[1].id).status == Status.CLOSED
 
 
+def unread(db: Path, conversation_id: int) -> bool:
+    with Store.open(db) as store:
+        return queues.unread_count(store, now=NOW, conversation_id=conversation_id) > 0
+
+
+@run_async
+async def test_closing_moves_on_before_the_close_is_stored_and_the_next_is_read(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    assert unread(db, rows[1].id)
+    app = make_app(db, tmp_path)
+    set_status = app.backend.set_status
+    release = threading.Event()
+
+    def held_back(ids: list[int], status: Status) -> int:
+        release.wait(timeout=10)
+        return set_status(ids, status)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.backend.set_status = held_back  # type: ignore[method-assign]
+        await pilot.press("e")
+        await pilot.pause()
+        assert shown(app).conversation_id == rows[1].id  # the close still on its way
+        with Store.open(db) as store:
+            assert conversations.get(store, rows[0].id).status != Status.CLOSED
+        release.set()
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[1].id  # not moved on a second time
+        with Store.open(db) as store:
+            assert conversations.get(store, rows[0].id).status == Status.CLOSED
+    # The store's change did not load it again unmarked: the one moved on to is read.
+    assert not unread(db, rows[1].id)
+
+
+@run_async
+async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    asked: list[str] = []
+    queue_ids, queue_counts = app.backend.queue_ids, app.backend.queue_counts
+
+    def ids(queue: QueueKey, search: str | None = None) -> list[int]:
+        asked.append("order")
+        return queue_ids(queue, search)
+
+    def counts() -> dict[QueueKey, int]:
+        asked.append("counts")
+        return queue_counts()
+
+    app.backend.queue_ids = ids  # type: ignore[method-assign]
+    app.backend.queue_counts = counts  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        asked.clear()
+        for _ in range(3):
+            await pilot.press("e")
+            await settle(pilot)
+        assert shown(app).conversation_id == rows[3].id
+        assert asked == []  # nothing loaded for a queue nobody sees
+        await pilot.press("escape")
+        await settle(pilot)
+        assert sorted(asked) == ["counts", "order"]
+        table = app.screen.query_one("QueueTable")
+        assert table.ids_in_order() == [r.id for r in rows[3:]]  # type: ignore[attr-defined]
+
+
 @run_async
 async def test_a_closed_conversation_reopens_with_shift_e(db: Path, tmp_path: Path) -> None:
     app = make_app(db, tmp_path)

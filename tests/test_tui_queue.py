@@ -29,7 +29,7 @@ from tests.support.tui import (
     settle,
     type_text,
 )
-from tui.backend import RowPage
+from tui.backend import Figures, RowPage
 from tui.screens.queue import QueueScreen
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
@@ -131,6 +131,42 @@ async def test_switching_queue_or_searching_keeps_the_counts_a_change_recounts(
         await settle(pilot)
         assert len(counted) > first
         assert nav.counts[QueueKey.NEEDS_REPLY] == len(needs_reply(db))
+
+
+@run_async
+async def test_a_tag_asks_for_no_count_nor_figures_and_a_close_asks_for_both(
+    db: Path, tmp_path: Path
+) -> None:
+    """A tag changes what a row shows, not which queue holds it nor the status bar: at
+    100,000 conversations a recount would be most of what applying a tag costs."""
+    app = make_app(db, tmp_path)
+    asked: list[str] = []
+    queue_counts, figures = app.backend.queue_counts, app.backend.figures
+
+    def counts() -> dict[QueueKey, int]:
+        asked.append("counts")
+        return queue_counts()
+
+    def figured() -> Figures:
+        asked.append("figures")
+        return figures()
+
+    app.backend.queue_counts = counts  # type: ignore[method-assign]
+    app.backend.figures = figured  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        asked.clear()
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        row = table(app).current_row
+        assert row is not None and "bug-report" in row.tags
+        assert asked == []
+        await pilot.press("e")
+        await settle(pilot)
+        assert sorted(asked) == ["counts", "figures"]
 
 
 @run_async

@@ -32,7 +32,7 @@ from storage.queues import QueueKey
 from tui import background as bg
 from tui.backend import Backend, Figures, HandoffPlan
 from tui.bindings import APP, unknown_ids
-from tui.messages import OutboxFlushed, StoreChanged, SyncChanged
+from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
 from tui.screens.base import notify_failure
 from tui.screens.queue import QueueScreen
 from tui.widgets.status_bar import StatusInfo
@@ -284,11 +284,15 @@ class FrontdeskApp(App[None]):
 
     # -- telling the screens --------------------------------------------------------------
 
-    def store_changed(self) -> None:
-        """Every screen reloads what it shows; the status bar counts again."""
+    def store_changed(self, kind: str = "", source: Screen[Any] | None = None) -> None:
+        """Every screen reloads what it shows (but `source`, the screen that made the change:
+        it does what its change needs itself); the status bar counts again, unless the change
+        was of a row's details alone."""
         for screen in self.screen_stack:
-            screen.post_message(StoreChanged())
-        self.refresh_figures()
+            if screen is not source:
+                screen.post_message(StoreChanged(kind))
+        if not rows_only({kind}):
+            self.refresh_figures()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="figures", name="figures")
     def refresh_figures(self) -> None:

@@ -28,9 +28,25 @@ class OutboxFlushed(Message):
         self.report = report
 
 
+# Changes that touch what a row shows (its tags, a draft, its unread mark), never which
+# conversations a queue holds, their order, the queues' counts or the status bar's figures.
+# Any other kind, and "" (new mail, another process, anything), may change all of them.
+ROWS_ONLY = frozenset({"tagged", "draft", "saved_reply_used", "renamed", "deleted", "read"})
+
+
+def rows_only(kinds: set[str]) -> bool:
+    return kinds <= ROWS_ONLY
+
+
 class StoreChanged(Message):
-    """What the store holds changed (new mail, a reply sent, a change by another process):
-    screens reload what they show, keeping the cursor where it is."""
+    """What the store holds changed (new mail, a reply sent, a change by another process or
+    screen, of the `kind` a screen's change names): screens reload what they show, keeping
+    the cursor where it is."""
+
+    def __init__(self, kind: str = "") -> None:
+        super().__init__()
+        self.kind = kind
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreChanged)
+        # A change of any kind ("") stands for every other; others only for their own kind.
+        return isinstance(message, StoreChanged) and (not self.kind or message.kind == self.kind)

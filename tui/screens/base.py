@@ -77,8 +77,9 @@ class FrontdeskScreen(Screen[None]):
     def _changed(self, event: Changed) -> None:
         if event.notice:
             self.notify(event.notice, timeout=3, markup=False)
-        self.frontdesk.store_changed()
+        self.frontdesk.store_changed(event.kind, source=self)
         self.after_change(event.kind)
 
     def after_change(self, kind: str) -> None:
-        """What this screen does once its change is in the store (reload, move on…)."""
+        """What this screen does once its change is in the store (reload, move on…): the other
+        screens are told the store changed, this one is not."""

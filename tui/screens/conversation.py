@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -318,10 +318,15 @@ class ConversationScreen(WorkScreen):
     def action_back(self) -> None:
         self.dismiss_to_queue()
 
+    def closing(self, ids: Sequence[int]) -> None:
+        # On to the next at once, as Gmail's archive does: the store has the close a moment
+        # later (and a close that fails says so in a notice; the queue still holds it).
+        self.move_on()
+
     def after_change(self, kind: str) -> None:
-        if kind in ("closed", "snoozed"):
+        if kind == "snoozed":
             self.move_on()  # it left the queue
-        else:
+        elif kind != "closed":  # closed: moved on already
             self.reload()
 
     # -- messages -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
 from tui.backend import HandoffPlan, RowPage
 from tui.bindings import QUEUE
-from tui.messages import StoreChanged
+from tui.messages import StoreChanged, rows_only
 from tui.screens.tag_picker import TagChanges
 from tui.screens.work import WorkScreen
 from tui.widgets.footer import KeysFooter
@@ -79,6 +79,7 @@ class QueueScreen(WorkScreen):
         self.loaded = False
         self._conversation: ConversationScreen | None = None  # built once, shown again
         self._reading = False  # a conversation is open over this screen
+        self._stale: set[str] = set()  # the kinds of change made while another screen was on top
 
     def compose(self) -> ComposeResult:
         yield QueueNav(vertical=False, id="tabs")
@@ -100,14 +101,23 @@ class QueueScreen(WorkScreen):
         self._load(self.queue, self.search_text, self.table.cursor_anchor())
 
     def on_screen_resume(self) -> None:
-        # What the screens above changed reached this one as StoreChanged, and reloaded it
-        # meanwhile; reading a conversation changes only its row (no longer unread), and which
-        # conversations an `is:unread` search finds. Back from any other screen (the search
-        # field, a dialog) there is nothing to read again.
-        if not self.loaded or not self._reading:
+        # What changed while another screen was on top is read now, once, however many
+        # changes there were: reading a conversation changes its row alone (no longer unread),
+        # and which conversations an `is:unread` search finds.
+        if not self.loaded:
             return
-        self._reading = False
-        if self.search_text is not None:
+        kinds = self._stale | ({"read"} if self._reading else set())
+        self._stale, self._reading = set(), False
+        if kinds:
+            self._catch_up(kinds)
+
+    def _catch_up(self, kinds: set[str]) -> None:
+        """Reads again what changes of these kinds can have changed: the rows in view when
+        only rows changed (a search's results too: a tag or a read changes what it finds);
+        else the order and the counts."""
+        if not rows_only(kinds):
+            self.reload()
+        elif self.search_text is not None:
             self._load(self.queue, self.search_text, self.table.cursor_anchor())
         else:
             table = self.table
@@ -178,14 +188,23 @@ class QueueScreen(WorkScreen):
             return "Nothing waits on you. Inbox zero."
         return f"No conversations in {spec(self.queue).title}."
 
+    def _in_sight(self) -> bool:
+        """On top, or under dialogs only (which leave it in view), not under a conversation."""
+        stack = self.app.screen_stack
+        return self in stack and all(s.is_modal for s in stack[stack.index(self) + 1 :])
+
     @on(StoreChanged)
-    def _store_changed(self) -> None:
-        self.reload()
+    def _store_changed(self, event: StoreChanged) -> None:
+        if self._in_sight():
+            self._catch_up({event.kind})
+        else:
+            # Under a conversation: read once when shown again, not at each change
+            # (closing ten conversations in a row would load the queue ten times meanwhile).
+            self._stale.add(event.kind)
 
     def after_change(self, kind: str) -> None:
-        # No reload of its own: the change told every screen the store changed (one is enough
-        # at 100,000 conversations: a second would run beside it, not instead).
         self.table.clear_selection()
+        self._catch_up({kind})
 
     # -- which queue ----------------------------------------------------------------------
 
