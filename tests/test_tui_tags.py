@@ -79,6 +79,46 @@ async def test_t_toggles_several_tags_then_applies_them_together(db: Path, tmp_p
 
 
 @run_async
+async def test_the_picker_is_built_once_and_shows_each_opening_afresh(
+    db: Path, tmp_path: Path
+) -> None:
+    """Shown again (for another conversation, then to close one untagged), it shows that one's
+    tags, none of what was typed or toggled before, and the closing prompt only when closing."""
+    first, second = needs_reply(db)[:2]
+    app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("j", "t")
+        await settle(pilot)
+        assert app.screen is picker
+        shown = screen_text(app)
+        assert "[ ] bug-report" in shown and "bug" not in picker.filter_input.value
+        assert "lost feedback" not in shown
+        await type_text(pilot, "ang")
+        await pilot.press("enter", "escape")  # toggled, then cancelled: nothing changes
+        await settle(pilot)
+        assert tags_of(db, second) == ()
+        await pilot.press("k", "e")  # the first has a category tag: it closes at once
+        await settle(pilot)
+        assert status_of(db, first) == Status.CLOSED
+        await pilot.press("e")  # the second has none: the picker asks for one
+        await settle(pilot)
+        assert app.screen is picker
+        shown = screen_text(app)
+        assert "lost feedback" in shown and "[ ] angry" not in shown  # categories only
+        await pilot.press("escape")
+        await settle(pilot)
+        assert status_of(db, second) != Status.CLOSED
+
+
+@run_async
 async def test_a_new_tag_is_made_only_when_its_line_is_confirmed(db: Path, tmp_path: Path) -> None:
     first = needs_reply(db)[0]
     app = make_app(db, tmp_path)

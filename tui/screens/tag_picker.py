@@ -4,13 +4,13 @@ the conversations at hand. Also the prompt before closing untagged conversations
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -99,22 +99,39 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
         closing: bool = False,
     ) -> None:
         super().__init__()
+        self._shown: list[str] = []  # option ids in list order: tag names or the extra lines
+        self._aim(title, choices, states, closing)
+
+    def _aim(
+        self, title: str, choices: Sequence[TagChoice], states: Mapping[str, str], closing: bool
+    ) -> None:
         self.title_text = title
         self.choices = list(choices)
         self.initial = {c.name: states.get(c.name, OFF) for c in self.choices}
         self.states = dict(self.initial)
         self.closing = closing
-        self._shown: list[str] = []  # option ids in list order: tag names or the extra lines
         self._typed = ""
+
+    def show(
+        self,
+        title: str,
+        choices: Sequence[TagChoice],
+        states: Mapping[str, str],
+        *,
+        closing: bool = False,
+    ) -> None:
+        """Fills the picker again for other conversations (see `open_tag_picker`)."""
+        self._aim(title, choices, states, closing)
+        if self.is_mounted:
+            self._show_aim()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), id="picker-title")
-            if self.closing:
-                yield Static(
-                    Text("Untagged conversations are lost feedback: pick what it was."),
-                    id="picker-why",
-                )
+            yield Static("", id="picker-title")
+            yield Static(
+                Text("Untagged conversations are lost feedback: pick what it was."),
+                id="picker-why",
+            )
             yield Input(placeholder="type to filter, or a new tag's name", id="picker-filter")
             yield Static("", id="picker-error")
             yield OptionList(id="picker-list")
@@ -122,8 +139,16 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
         yield KeysFooter()  # not rebuilt on every focus change
 
     def on_mount(self) -> None:
+        self._show_aim()
+
+    def _show_aim(self) -> None:
+        self.query_one("#picker-title", Static).update(Text(self.title_text))
+        self.query_one("#picker-why", Static).display = self.closing
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
         self._fill()
         self._show_hint()
+        self.filter_input.focus()
 
     # -- the list ---------------------------------------------------------------------------
 
@@ -263,3 +288,31 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+_INSTALLED = "tag-picker"
+
+
+def open_tag_picker(
+    app: App[Any],
+    title: str,
+    choices: Sequence[TagChoice],
+    states: Mapping[str, str],
+    *,
+    closing: bool,
+    then: Callable[[TagChanges | TagFilter | None], None],
+) -> None:
+    """Shows the picker, built once for the app and filled again at each `t` (composing the
+    dialog and styling its widgets was most of what `t` cost, and its footer two frames more),
+    and calls `then` with what it was dismissed with."""
+    if app.is_screen_installed(_INSTALLED):
+        picker = app.get_screen(_INSTALLED)
+        assert isinstance(picker, TagPickerScreen)
+        if picker not in app.screen_stack:
+            picker.show(title, choices, states, closing=closing)
+            app.push_screen(picker, then)
+            return
+    picker = TagPickerScreen(title, choices, states, closing=closing)
+    if not app.is_screen_installed(_INSTALLED):
+        app.install_screen(picker, _INSTALLED)
+    app.push_screen(picker, then)

@@ -19,7 +19,7 @@ from tui.backend import Backend, HandoffPlan, TagChoice
 from tui.screens.base import FrontdeskScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.customer import CustomerEditor
-from tui.screens.tag_picker import TagChanges, TagFilter, TagPickerScreen, states_for
+from tui.screens.tag_picker import TagChanges, TagFilter, open_tag_picker, states_for
 
 
 def _plural(count: int, word: str) -> str:
@@ -199,7 +199,7 @@ class WorkScreen(FrontdeskScreen):
                 self.retagging(ids, result)
                 self.change(lambda b: b.retag(ids, result.add, result.remove), notice, "tagged")
 
-        self.app.push_screen(TagPickerScreen(title, choices, states, closing=closing), chosen)
+        open_tag_picker(self.app, title, choices, states, closing=closing, then=chosen)
 
     def filter_by_tag(self, name: str) -> None:
         """Shows the queue filtered to the conversations carrying the tag (Esc clears it)."""
