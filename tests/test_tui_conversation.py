@@ -25,9 +25,10 @@ from tests.support.tui import (
     run_async,
     screen_text,
     settle,
+    team_config,
     type_text,
 )
-from tui.backend import ConversationView
+from tui.backend import ConversationView, Figures
 from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.footer import KeysFooter
@@ -183,6 +184,44 @@ async def test_closing_moves_on_before_the_close_is_stored_and_the_next_is_read(
             assert conversations.get(store, rows[0].id).status == Status.CLOSED
     # The store's change did not load it again unmarked: the one moved on to is read.
     assert not unread(db, rows[1].id)
+
+
+@run_async
+async def test_closing_a_categorized_one_asks_the_store_only_to_close_it(
+    db: Path, tmp_path: Path
+) -> None:
+    """Its tags are on screen already (no question to the store before closing), and the
+    status bar's figures come with the close (one count, not a second worker after it)."""
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
+    asked: list[str] = []
+    tags_of, figures = app.backend.tags_of, app.backend.figures
+
+    def tags(ids: list[int]) -> list[tuple[str, ...]]:
+        asked.append("tags")
+        return tags_of(ids)
+
+    def counted() -> Figures:
+        asked.append("figures")
+        return figures()
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.backend.tags_of = tags  # type: ignore[method-assign]
+        app.backend.figures = counted  # type: ignore[method-assign]
+        await pilot.press("e")
+        await settle(pilot)
+        assert shown(app).conversation_id == rows[1].id
+        assert asked == ["figures"]
+    with Store.open(db) as store:
+        assert conversations.get(store, rows[0].id).status == Status.CLOSED
 
 
 @run_async

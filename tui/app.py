@@ -284,14 +284,18 @@ class FrontdeskApp(App[None]):
 
     # -- telling the screens --------------------------------------------------------------
 
-    def store_changed(self, kind: str = "", source: Screen[Any] | None = None) -> None:
+    def store_changed(
+        self, kind: str = "", source: Screen[Any] | None = None, figures: Figures | None = None
+    ) -> None:
         """Every screen reloads what it shows (but `source`, the screen that made the change:
-        it does what its change needs itself); the status bar counts again, unless the change
-        was of a row's details alone."""
+        it does what its change needs itself); the status bar shows `figures`, read after the
+        change, else counts again, unless the change was of a row's details alone."""
         for screen in self.screen_stack:
             if screen is not source:
                 screen.post_message(StoreChanged(kind))
-        if not rows_only({kind}):
+        if figures is not None:
+            self._show_figures(figures)
+        elif not rows_only({kind}):
             self.refresh_figures()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="figures", name="figures")

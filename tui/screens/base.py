@@ -17,7 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from mail.sanitize import clean_line
 from storage.errors import FrontdeskError
-from tui.backend import Backend
+from tui.backend import Backend, Figures
+from tui.messages import rows_only
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -41,12 +42,14 @@ def notify_failure(node: DOMNode, event: Worker.StateChanged) -> None:
 
 class FrontdeskScreen(Screen[None]):
     class Changed(Message):
-        """A change this screen asked for is done: say so, and show its effect."""
+        """A change this screen asked for is done: say so, and show its effect (with the
+        status bar's figures as they are after it, unless it could not change them)."""
 
-        def __init__(self, notice: str, kind: str) -> None:
+        def __init__(self, notice: str, kind: str, figures: Figures | None = None) -> None:
             super().__init__()
             self.notice = notice
             self.kind = kind
+            self.figures = figures
 
     @property
     def frontdesk(self) -> FrontdeskApp:
@@ -71,13 +74,16 @@ class FrontdeskScreen(Screen[None]):
     def change(self, do: Callable[[Backend], Any], notice: str, kind: str = "") -> None:
         """Runs one change to the store off the UI thread, then reports it back."""
         do(self.backend)
-        self.post_message(self.Changed(notice, kind))
+        # Read here, after the change, rather than by a worker of its own afterwards: the
+        # status bar changes with the notice, in the same frame.
+        figures = None if rows_only({kind}) else self.backend.figures()
+        self.post_message(self.Changed(notice, kind, figures))
 
     @on(Changed)
     def _changed(self, event: Changed) -> None:
         if event.notice:
             self.notify(event.notice, timeout=3, markup=False)
-        self.frontdesk.store_changed(event.kind, source=self)
+        self.frontdesk.store_changed(event.kind, source=self, figures=event.figures)
         self.after_change(event.kind)
 
     def after_change(self, kind: str) -> None:

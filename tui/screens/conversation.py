@@ -337,6 +337,12 @@ class ConversationScreen(WorkScreen):
     def target_snoozed(self) -> bool:
         return self.view is not None and self.view.row.snoozed_until is not None
 
+    def shown_tags(self, ids: Sequence[int]) -> list[tuple[str, ...]] | None:
+        view = self.view
+        if view is None or list(ids) != [view.row.id]:
+            return None
+        return [view.row.tags]
+
     def target_tier(self) -> str | None:
         return self.view.row.tier if self.view is not None else None
 

@@ -78,7 +78,8 @@ class WorkScreen(FrontdeskScreen):
 
     def _close(self, ids: list[int], changes: TagChanges) -> None:
         def close(backend: Backend) -> None:
-            backend.retag(ids, changes.add, changes.remove)
+            if changes:
+                backend.retag(ids, changes.add, changes.remove)
             backend.set_status(ids, Status.CLOSED)
 
         tagged = f", tagged {_hashtags(changes.add)}" if changes.add else ""
