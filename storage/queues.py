@@ -306,13 +306,19 @@ def rows(
     return [_row(r) for r in store.conn.execute(sql, params)]
 
 
-def ids(store: Store, queue: QueueKey | str, *, me: str, now: datetime) -> list[int]:
-    """Every conversation id of the queue, in the order `rows` gives: cheap at any size (the
-    order comes from an index), so a screen can hold the whole queue and fetch its rows a
-    page at a time with `rows_by_id`."""
+def ids(
+    store: Store, queue: QueueKey | str, *, me: str, now: datetime, limit: int | None = None
+) -> list[int]:
+    """Every conversation id of the queue (the first `limit`, when given), in the order `rows`
+    gives: cheap at any size (the order comes from an index), so a screen can hold the whole
+    queue and fetch its rows a page at a time with `rows_by_id`."""
     where, order = _query(queue, None)
     sql = f"SELECT c.id {_from(where)} WHERE {where} ORDER BY {order}"
-    return _split_ids(store.conn.execute(_joined(sql), _params(me, now)).fetchone())
+    params = _params(me, now)
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return _split_ids(store.conn.execute(_joined(sql), params).fetchone())
 
 
 def _joined(sql: str) -> str:

@@ -213,16 +213,16 @@ async def test_the_first_rows_are_asked_for_alone(db: Path, tmp_path: Path) -> N
     for name in ("queue_ids", "queue_rows", "queue_counts", "figures"):
         ask = getattr(app.backend, name)
 
-        def recorded(*args: object, ask: Any = ask, name: str = name) -> object:
+        def recorded(*args: object, ask: Any = ask, name: str = name, **kw: object) -> object:
             asked.append(name)
-            return ask(*args)
+            return ask(*args, **kw)
 
         setattr(app.backend, name, recorded)
     shown = QueueTable.show
 
-    def show(table: QueueTable, *args: Any) -> None:
+    def show(table: QueueTable, *args: Any, **kw: Any) -> None:
         asked.append("rows shown")
-        shown(table, *args)
+        shown(table, *args, **kw)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(QueueTable, "show", show)
@@ -259,7 +259,7 @@ async def test_without_first_rows_the_background_work_still_starts(
     monkeypatch.setattr(app_module, "BACKGROUND_AFTER_SECONDS", 0.1)
     app = make_app(db, tmp_path)
 
-    def broken(*args: object) -> list[int]:
+    def broken(*args: object, **kw: object) -> list[int]:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(app.backend, "queue_ids", broken)

@@ -233,9 +233,9 @@ async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
     asked: list[str] = []
     queue_ids, queue_counts = app.backend.queue_ids, app.backend.queue_counts
 
-    def ids(queue: QueueKey, search: str | None = None) -> list[int]:
+    def ids(queue: QueueKey, search: str | None = None, limit: int | None = None) -> list[int]:
         asked.append("order")
-        return queue_ids(queue, search)
+        return queue_ids(queue, search, limit)
 
     def counts() -> dict[QueueKey, int]:
         asked.append("counts")

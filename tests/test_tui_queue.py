@@ -30,7 +30,7 @@ from tests.support.tui import (
     type_text,
 )
 from tui.backend import Figures, RowPage
-from tui.screens.queue import QueueScreen
+from tui.screens.queue import HEAD_ROWS, QueueScreen
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
 
@@ -468,6 +468,40 @@ async def test_the_wheel_scrolls_the_queue_and_a_click_on_the_bar_goes_that_far_
         assert f"Question {EXTRA - 1:04d}" in screen_text(app)
         bar = bar_cells(queue)
         assert bar[-1] != bar[0]  # the thumb at the bottom now
+
+
+@run_async
+async def test_a_long_queue_shows_its_first_rows_before_the_rest_of_its_order(
+    big: Path, tmp_path: Path
+) -> None:
+    ids = order(big)
+    app = make_app(big, tmp_path)
+    queue_ids = app.backend.queue_ids
+    release = threading.Event()
+
+    def held(queue: QueueKey, search: str | None = None, limit: int | None = None) -> list[int]:
+        if limit is None and search is None:
+            release.wait(timeout=10)  # the whole order, held back
+        return queue_ids(queue, search, limit)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.backend.queue_ids = held  # type: ignore[method-assign]
+        await pilot.press("tab", "shift+tab")  # away and back: shown from its top
+        queue = table(app)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if queue.row_count == HEAD_ROWS + 1:
+                break
+        assert queue.ids_in_order() == ids[: HEAD_ROWS + 1]
+        assert queue.virtual_size.height == len(ids) + 1  # scrolls as far as the whole queue
+        assert queue.current_id == ids[0]
+        await pilot.press("j")
+        release.set()
+        await settle(pilot)
+        assert queue.ids_in_order() == ids and queue.current_id == ids[1]
+        await pilot.press("G")
+        assert queue.current_id == ids[-1]
 
 
 @run_async

@@ -128,12 +128,15 @@ class Backend:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def queue_ids(self, queue: QueueKey, search: str | None = None) -> list[int]:
-        """Every conversation of the queue in its order, or of the search's results."""
+    def queue_ids(
+        self, queue: QueueKey, search: str | None = None, limit: int | None = None
+    ) -> list[int]:
+        """Every conversation of the queue in its order (its first `limit`, when given), or of
+        the search's results."""
         now = self.now()
         with self.store() as store:
             if search is None:
-                return queues.ids(store, queue, me=self.me, now=now)
+                return queues.ids(store, queue, me=self.me, now=now, limit=limit)
             query = queues.parse_query(search, now=now)
             return queues.search_ids(store, query, me=self.me, now=now)
 

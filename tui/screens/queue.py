@@ -3,7 +3,9 @@ with live counts, bulk selection, search results as a queue. New mail leaves the
 the conversation it was on.
 
 Loading asks for the queue's whole order (ids only) with the rows around the cursor, and the
-counts apart; the table asks for more rows as they come into view."""
+counts apart; the table asks for more rows as they come into view. A long queue shown from
+its top (another queue, a switch back) shows its first rows before the rest of its order is
+read: All's 100,000 ids take 45 ms to read and sort, its first 300 ten."""
 
 from __future__ import annotations
 
@@ -35,12 +37,16 @@ if TYPE_CHECKING:
     from tui.screens.conversation import ConversationScreen
 
 
+HEAD_ROWS = 300  # a long queue's first rows, shown before the rest of its order
+
+
 class QueueScreen(WorkScreen):
     CSS_PATH = "queue.tcss"
     BINDINGS = QUEUE
 
     class Loaded(Message):
-        """A queue's order (or a search's results), with the rows around the cursor."""
+        """A queue's order (or a search's results), with the rows around the cursor; only its
+        first rows when `complete` is False (`Extended` brings the rest)."""
 
         def __init__(
             self,
@@ -49,6 +55,7 @@ class QueueScreen(WorkScreen):
             queue: QueueKey,
             search: str | None,
             now: datetime,
+            complete: bool = True,
         ) -> None:
             super().__init__()
             self.ids = ids
@@ -56,6 +63,15 @@ class QueueScreen(WorkScreen):
             self.queue = queue
             self.search = search
             self.now = now
+            self.complete = complete
+
+    class Extended(Message):
+        """The whole order of a queue whose first rows are shown."""
+
+        def __init__(self, ids: list[int], queue: QueueKey) -> None:
+            super().__init__()
+            self.ids = ids
+            self.queue = queue
 
     class Counted(Message):
         """Every queue's count, asked apart: the rows do not wait on it."""
@@ -80,6 +96,7 @@ class QueueScreen(WorkScreen):
         self._conversation: ConversationScreen | None = None  # built once, shown again
         self._reading = False  # a conversation is open over this screen
         self._stale: set[str] = set()  # the kinds of change made while another screen was on top
+        self._extending: int | None = None  # the table's generation that shows a queue's head
 
     def compose(self) -> ComposeResult:
         yield QueueNav(vertical=False, id="tabs")
@@ -134,11 +151,26 @@ class QueueScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(self, queue: QueueKey, search: str | None, anchor: Anchor) -> None:
-        ids = self.backend.queue_ids(queue, search)
-        if get_current_worker().is_cancelled:
+        worker = get_current_worker()
+        if search is None and anchor.current_id is None and anchor.cursor_row == 0:
+            # From the top: a long queue's first rows first, then the rest of its order.
+            head = self.backend.queue_ids(queue, limit=HEAD_ROWS + 1)
+            if len(head) > HEAD_ROWS:
+                page = self.backend.queue_rows(anchor.wanted(head))
+                if worker.is_cancelled:
+                    return
+                self.post_message(self.Loaded(head, page, queue, search, self.now(), False))
+                ids = self.backend.queue_ids(queue)
+                if not worker.is_cancelled:
+                    self.post_message(self.Extended(ids, queue))
+                return
+            ids = head
+        else:
+            ids = self.backend.queue_ids(queue, search)
+        if worker.is_cancelled:
             return
         page = self.backend.queue_rows(anchor.wanted(ids))
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(self.Loaded(ids, page, queue, search, self.now()))
 
     @work(thread=True, exclusive=True, group="queue-counts", exit_on_error=False)
@@ -173,13 +205,26 @@ class QueueScreen(WorkScreen):
         if not self.loaded:
             self.call_after_refresh(self._count)
         self.loaded = True
+        table = self.table
         for nav in self.query(QueueNav):
             nav.search_count = len(event.ids)
-        self.table.show(event.ids, event.page, event.now, self.backend.me)
+        # The length a queue shown from its first rows will have: its count, as last counted
+        # (when the whole order comes, the scroll bar is already right, and nothing is drawn).
+        length = None if event.complete else self.query_one(QueueNav).counts.get(event.queue)
+        table.show(event.ids, event.page, event.now, self.backend.me, length=length)
+        self._extending = None if event.complete else table.generation
         empty = self.query_one("#empty", Static)
         empty.set_class(not event.ids, "-shown")
         if not event.ids:
             empty.update(Text(self._empty_words()))
+
+    @on(Extended)
+    def _extended(self, event: Extended) -> None:
+        table = self.table
+        if event.queue != self.queue or self._extending != table.generation:
+            return  # another order is shown since
+        self._extending = None
+        table.extend(event.ids)
 
     def _empty_words(self) -> str:
         if self.search_text is not None:

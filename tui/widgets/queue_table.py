@@ -284,11 +284,21 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- what the screen tells it ---------------------------------------------------------
 
-    def show(self, ids: Sequence[int], page: RowPage, now: datetime, me: str) -> None:
+    def show(
+        self,
+        ids: Sequence[int],
+        page: RowPage,
+        now: datetime,
+        me: str,
+        *,
+        length: int | None = None,
+    ) -> None:
         """Shows the queue in the order `ids`, with `page` the rows fetched around where the
         cursor goes: on the conversation it was on, else at the same position (after closing
         a conversation, the next one). The rows fetched before are dropped (they may have
-        changed); those that come into view again are fetched again."""
+        changed); those that come into view again are fetched again. With `length`, `ids` are
+        the queue's first rows, and it scrolls as far as `length` rows until `extend` brings
+        the rest."""
         if self._leaving:
             # An order read before their change was stored still holds them: kept out, until
             # an order without them says the store has it.
@@ -308,7 +318,7 @@ class QueueTable(ScrollView, can_focus=True):
         if self.selected:
             self.selected &= set(self._ids)
         self._relayout()
-        self._set_length()
+        self._set_length(max(length or 0, len(self._ids)))
         if not keep_top:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.move_cursor(row=row)
@@ -352,11 +362,30 @@ class QueueTable(ScrollView, can_focus=True):
         self._rows.update(ahead)
         self.refresh()
 
-    def _set_length(self) -> None:
-        """How far it scrolls: a line a row, and the header. Set without a layout of the screen
-        (which the reactive asks for, and a frame more costs): nothing around the table moves,
-        and its lines are drawn from this."""
-        self.set_reactive(QueueTable.virtual_size, Size(0, len(self._ids) + 1))
+    def extend(self, ids: Sequence[int]) -> None:
+        """The whole order of a queue shown from its first rows: the cursor stays on its
+        conversation; nothing is drawn again when the first rows and the length are unchanged."""
+        if self._leaving:
+            self._leaving &= set(ids)
+            ids = [i for i in ids if i not in self._leaving]
+        current, shown = self.current_id, self._ids
+        self._ids = list(ids)
+        if self.selected:
+            self.selected &= set(self._ids)
+        if self.virtual_size.height != len(self._ids) + 1:
+            self._set_length()
+            self.refresh()  # the scroll bar
+        if self._ids[: len(shown)] != shown:  # the order changed in between
+            self.move_cursor(row=Anchor(current, self.cursor_row, 1).cursor_in(self._ids))
+            self.refresh()
+        self._want_rows()
+
+    def _set_length(self, rows: int | None = None) -> None:
+        """How far it scrolls: a line a row (`rows`, else those it holds), and the header. Set
+        without a layout of the screen (which the reactive asks for, and a frame more costs):
+        nothing around the table moves, and its lines are drawn from this."""
+        length = len(self._ids) if rows is None else rows
+        self.set_reactive(QueueTable.virtual_size, Size(0, length + 1))
 
     def forget_position(self) -> None:
         """The next order shown is another queue: the cursor starts on its first row. The
