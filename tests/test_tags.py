@@ -191,3 +191,11 @@ def test_cli_renames_and_merges_and_says_what_is_wrong(
 def test_a_tag_cannot_hold_a_quote_or_a_control_character(name: str) -> None:
     with pytest.raises(WorkError, match="cannot contain"):
         normalize_tag(name)
+
+
+def test_without_open_counts_the_totals_are_the_same(store: Store, filled: dict[str, int]) -> None:
+    work.add_tag(store, [filled["a"]], "bug-report", actor="ann")
+    counted = tags.list_tags(store)
+    totals = tags.list_tags(store, open_counts=False)
+    assert [(t.name, t.total_count) for t in totals] == [(t.name, t.total_count) for t in counted]
+    assert counted[0].open_count == 1 and all(t.open_count == 0 for t in totals)

@@ -119,6 +119,32 @@ async def test_the_picker_is_built_once_and_shows_each_opening_afresh(
 
 
 @run_async
+async def test_t_marks_the_tags_the_rows_on_screen_show_without_asking_the_store(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    asked: list[list[int]] = []
+    tags_of = app.backend.tags_of
+
+    def recorded(ids: list[int]) -> list[tuple[str, ...]]:
+        asked.append(ids)
+        return tags_of(ids)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        app.backend.tags_of = recorded  # type: ignore[method-assign]
+        await pilot.press("t")
+        await settle(pilot)
+        assert "[x] bug-report" in screen_text(app)
+        assert asked == []
+
+
+@run_async
 async def test_a_new_tag_is_made_only_when_its_line_is_confirmed(db: Path, tmp_path: Path) -> None:
     first = needs_reply(db)[0]
     app = make_app(db, tmp_path)

@@ -214,7 +214,7 @@ class Backend:
         modifiers = [work.normalize_tag(name) for name in config.modifiers]
         with self.store() as store:
             tags.ensure_tags(store, config.categories, config.modifiers)
-            found = {info.name: info for info in tags.list_tags(store)}
+            found = {info.name: info for info in tags.list_tags(store, open_counts=False)}
         rank = {name: index for index, name in enumerate(categories + modifiers)}
         ordered = sorted(found.values(), key=lambda info: rank.get(info.name, len(rank)))
         return [

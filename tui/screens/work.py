@@ -169,12 +169,12 @@ class WorkScreen(FrontdeskScreen):
     def action_tag(self) -> None:
         ids = self.targets()
         if ids:
-            self._pick_tags(ids)
+            self._pick_tags(ids, self.shown_tags(ids))
 
     @work(thread=True, exit_on_error=False, group="tags")
-    def _pick_tags(self, ids: list[int]) -> None:
+    def _pick_tags(self, ids: list[int], shown: list[tuple[str, ...]] | None) -> None:
         choices = self.backend.tag_choices()
-        current = self.backend.tags_of(ids)
+        current = self.backend.tags_of(ids) if shown is None else shown
         self.app.call_from_thread(self._show_tag_picker, ids, choices, current, False)
 
     def _show_tag_picker(
