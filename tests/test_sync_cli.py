@@ -190,6 +190,20 @@ def test_sync_exits_1_only_when_it_could_not_reach_the_server(cli: Cli) -> None:
     assert result.stderr.count("\n") == 1
 
 
+def test_a_sync_that_stored_mail_measures_its_waits_for_the_reports(cli: Cli) -> None:
+    """A report then reads the waits stored: it does not measure a big sync's worth first."""
+    client = cli.account.client()
+    client.append("INBOX", mail(message_id="<w1@northwind.test>", subject="Export fails"))
+    client.append("INBOX", mail(message_id="<w2@northwind.test>", subject="Invoice wrong"))
+    client.logout()
+    cli.configure()
+    result = cli.run("sync", FRONTDESK_IMAP_PASSWORD=cli.account.password)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("SELECT count(*) FROM waits_stale").fetchone() == (0,)
+        assert conn.execute("SELECT count(DISTINCT conversation_id) FROM waits").fetchone() == (2,)
+
+
 def test_two_syncs_never_run_at_once(cli: Cli) -> None:
     cli.configure()
     with SyncLock(cli.db):

@@ -4,6 +4,7 @@ connected with IDLE, and new mail shows up without moving the cursor off its row
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -90,3 +91,7 @@ async def test_the_app_syncs_with_idle_and_keeps_the_cursor(
         assert table().current_id == second and table().cursor_row == 2
         assert "Waiting the longest" in screen_text(app)
     client.logout()
+    # The sync measured the waits of what it stored: a report reads them (storage/waits.py).
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        assert conn.execute("SELECT count(*) FROM waits_stale").fetchone() == (0,)
+        assert conn.execute("SELECT count(DISTINCT conversation_id) FROM waits").fetchone() == (3,)

@@ -59,6 +59,7 @@ def sync_forever(
     """Keeps the store in step with the configured mailbox until `stop` is set."""
     from mail import secrets
     from mail.account import endpoint, sync_settings
+    from mail.customers import refresh_waits
     from mail.imap import ConnectionFailed, close_quietly
     from mail.lock import AlreadyRunning, SyncLock
     from mail.sync import Progress, SyncEngine, SyncError, SyncReport
@@ -87,6 +88,8 @@ def sync_forever(
 
     def finished(result: SyncReport) -> None:
         nonlocal last
+        if result.total("stored"):
+            refresh_waits(store, config)  # a report then reads them stored
         last = now()
         report(SyncState(IDLE if idle else POLLING, "", last, result.total("stored")))
 

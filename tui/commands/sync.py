@@ -70,7 +70,7 @@ def cmd_sync(ctx: Context) -> int:
             ctx.store, imap, password, config.support_addresses(), settings, progress
         )
         if ctx.args.watch:
-            return _watch(engine, config.sync.poll_seconds, lambda: _flush_outbox(ctx))
+            return _watch(engine, config.sync.poll_seconds, lambda r: _after_sync(ctx, r))
         try:
             report = engine.run_once()
         except SyncError as exc:
@@ -80,8 +80,17 @@ def cmd_sync(ctx: Context) -> int:
             if show_progress:
                 sys.stderr.write("\r\x1b[K")
         print(_line(report))
-        _flush_outbox(ctx)
+        _after_sync(ctx, report)
     return 0
+
+
+def _after_sync(ctx: Context, report: SyncReport) -> None:
+    """What new mail asks for: its waits measured, then the outbox's due replies sent."""
+    from mail.customers import refresh_waits
+
+    if report.total("stored"):
+        refresh_waits(ctx.store, ctx.config)
+    _flush_outbox(ctx)
 
 
 def _flush_outbox(ctx: Context) -> None:
@@ -107,13 +116,13 @@ def _line(report: SyncReport) -> str:
     return f"{datetime.now(UTC):%H:%M:%S} synced {clean_line(report.summary())}"
 
 
-def _watch(engine: SyncEngine, poll_seconds: int, after_sync: Callable[[], None]) -> int:
+def _watch(engine: SyncEngine, poll_seconds: int, after_sync: Callable[[SyncReport], None]) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def report(result: SyncReport) -> None:
         print(_line(result), flush=True)
-        after_sync()
+        after_sync(result)
 
     def error(exc: FrontdeskError) -> None:
         print(f"frontdesk: {clean_line(str(exc))} (retrying)", file=sys.stderr, flush=True)
