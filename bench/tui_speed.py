@@ -90,6 +90,7 @@ CONFIG = """\
 me = "Dana Whitfield"
 members = ["Dana Whitfield", "Sam Rivera"]
 """
+SEARCH_FIRST = "search, each query's first run on the copy (its index pages read from disk)"
 TARGETS_MS = {"cold": 1000.0, "step": 50.0, "open": 100.0, "search": 150.0, "report": 1000.0}
 RSS_TARGET_MB = 300.0
 
@@ -472,7 +473,11 @@ async def time_keys(
             assert app.screen.conversation_id != closed
         await clock.press("escape")
 
-        for _ in range(max(1, round(samples / len(QUERIES)))):
+        # Each query twice at least: its first run reads its part of the full-text index from
+        # disk (the store was just copied; on this kind of VM the OS keeps little of a file it
+        # has not read), the next from memory, as a store in use has it.
+        for round_number in range(max(2, round(samples / len(QUERIES)))):
+            first = round_number == 0
             for text in QUERIES:
                 await clock.press("slash")
                 search = app.screen
@@ -480,7 +485,7 @@ async def time_keys(
                 search.query_one(Input).insert_text_at_cursor(text)
                 await clock.settle(time.perf_counter(), -1)
                 ms = await clock.press("enter")
-                record("search (Enter on the query)", ms)
+                record(SEARCH_FIRST if first else "search (Enter on the query)", ms)
                 by_query.setdefault(text, []).append(ms)
                 assert app.screen is queue and queue.search_text == text
                 rows_found[text] = queue.table.row_count
@@ -497,6 +502,7 @@ async def time_keys(
     targets = {
         "open a conversation (Enter)": Target("p95", TARGETS_MS["open"]),
         "search (Enter on the query)": Target("p95", TARGETS_MS["search"]),
+        SEARCH_FIRST: Target("p95", TARGETS_MS["search"]),
     }
     keys = [
         Figure(name, values, targets.get(name, step), note=notes.get(name, ""))
@@ -618,7 +624,7 @@ def main() -> None:
     for figure in figures:
         if figure.note:
             print(f"{'- ' if args.markdown else ''}{figure.name}: {figure.note}")
-    print("\nsearch, each query (queue rows shown, at most 1,000):")
+    print("\nsearch, each query: its first run on the copy, then again (rows shown, ≤ 1,000):")
     print_table(queries, args.markdown)
     usable = next(f for f in figures if f.name == "cold start to first key (store in OS cache)")
     frontdesk_cold = statistics.median(usable.values) / 1000

@@ -86,6 +86,9 @@ def test_import_mbox_prints_the_summary(
         assert store.scalar("SELECT count(*) FROM messages") == 3
         counts = sorted(c.message_count for c in conversations.queue(store, "all"))
         assert counts == [1, 2]
+        # Its waits measured, as a sync's are: a report reads them stored.
+        assert store.scalar("SELECT count(*) FROM waits_stale") == 0
+        assert store.scalar("SELECT count(DISTINCT conversation_id) FROM waits") == 2
 
 
 def test_import_maildir_reads_new_and_cur(

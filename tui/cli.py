@@ -116,6 +116,10 @@ def cmd_import(ctx: Context) -> int:
             yield from read_path(path)
 
     report = ingestor.ingest(mails(), progress=progress)
+    if report.conversations:
+        from mail.customers import refresh_waits
+
+        refresh_waits(store, ctx.config)  # as a sync does: a report then reads them stored
     if show_progress:
         sys.stderr.write("\r\x1b[K")
     for origin in report.flagged_origins[:20]:
