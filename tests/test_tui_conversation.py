@@ -20,15 +20,17 @@ from storage.models import Status
 from storage.queues import QueueKey
 from tests.support.tui import (
     NOW,
+    hold_back,
     make_app,
     notices,
+    record_asks,
     run_async,
     screen_text,
     settle,
     team_config,
     type_text,
 )
-from tui.backend import ConversationView, Figures
+from tui.backend import ConversationView
 from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.footer import KeysFooter
@@ -160,18 +162,11 @@ async def test_closing_moves_on_before_the_close_is_stored_and_the_next_is_read(
     rows = needs_reply(db)
     assert unread(db, rows[1].id)
     app = make_app(db, tmp_path)
-    set_status = app.backend.set_status
-    release = threading.Event()
-
-    def held_back(ids: list[int], status: Status) -> int:
-        release.wait(timeout=10)
-        return set_status(ids, status)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        app.backend.set_status = held_back  # type: ignore[method-assign]
+        release = hold_back(app.backend, "set_status")
         await pilot.press("e")
         await pilot.pause()
         assert shown(app).conversation_id == rows[1].id  # the close still on its way
@@ -194,17 +189,6 @@ async def test_closing_a_categorized_one_asks_the_store_only_to_close_it(
     status bar's figures come with the close (one count, not a second worker after it)."""
     rows = needs_reply(db)
     app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
-    asked: list[str] = []
-    tags_of, figures = app.backend.tags_of, app.backend.figures
-
-    def tags(ids: list[int]) -> list[tuple[str, ...]]:
-        asked.append("tags")
-        return tags_of(ids)
-
-    def counted() -> Figures:
-        asked.append("figures")
-        return figures()
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -214,8 +198,7 @@ async def test_closing_a_categorized_one_asks_the_store_only_to_close_it(
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        app.backend.tags_of = tags  # type: ignore[method-assign]
-        app.backend.figures = counted  # type: ignore[method-assign]
+        asked = record_asks(app.backend, "tags_of", "figures")
         await pilot.press("e")
         await settle(pilot)
         assert shown(app).conversation_id == rows[1].id
@@ -230,19 +213,7 @@ async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
 ) -> None:
     rows = needs_reply(db)
     app = make_app(db, tmp_path)
-    asked: list[str] = []
-    queue_ids, queue_counts = app.backend.queue_ids, app.backend.queue_counts
-
-    def ids(queue: QueueKey, search: str | None = None, limit: int | None = None) -> list[int]:
-        asked.append("order")
-        return queue_ids(queue, search, limit)
-
-    def counts() -> dict[QueueKey, int]:
-        asked.append("counts")
-        return queue_counts()
-
-    app.backend.queue_ids = ids  # type: ignore[method-assign]
-    app.backend.queue_counts = counts  # type: ignore[method-assign]
+    asked = record_asks(app.backend, "queue_ids", "queue_counts")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -255,7 +226,7 @@ async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
         assert asked == []  # nothing loaded for a queue nobody sees
         await pilot.press("escape")
         await settle(pilot)
-        assert sorted(asked) == ["counts", "order"]
+        assert sorted(asked) == ["queue_counts", "queue_ids"]
         table = app.screen.query_one("QueueTable")
         assert table.ids_in_order() == [r.id for r in rows[3:]]  # type: ignore[attr-defined]
 

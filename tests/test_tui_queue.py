@@ -24,12 +24,13 @@ from tests.support.tui import (
     Clock,
     make_app,
     notices,
+    record_asks,
     run_async,
     screen_text,
     settle,
     type_text,
 )
-from tui.backend import Figures, RowPage
+from tui.backend import RowPage
 from tui.screens.queue import HEAD_ROWS, QueueScreen
 from tui.widgets.queue_nav import QueueNav
 from tui.widgets.queue_table import QueueTable
@@ -140,19 +141,7 @@ async def test_a_tag_asks_for_no_count_nor_figures_and_a_close_asks_for_both(
     """A tag changes what a row shows, not which queue holds it nor the status bar: at
     100,000 conversations a recount would be most of what applying a tag costs."""
     app = make_app(db, tmp_path)
-    asked: list[str] = []
-    queue_counts, figures = app.backend.queue_counts, app.backend.figures
-
-    def counts() -> dict[QueueKey, int]:
-        asked.append("counts")
-        return queue_counts()
-
-    def figured() -> Figures:
-        asked.append("figures")
-        return figures()
-
-    app.backend.queue_counts = counts  # type: ignore[method-assign]
-    app.backend.figures = figured  # type: ignore[method-assign]
+    asked = record_asks(app.backend, "queue_counts", "figures")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         asked.clear()
@@ -166,7 +155,7 @@ async def test_a_tag_asks_for_no_count_nor_figures_and_a_close_asks_for_both(
         assert asked == []
         await pilot.press("e")
         await settle(pilot)
-        assert sorted(asked) == ["counts", "figures"]
+        assert sorted(asked) == ["figures", "queue_counts"]
 
 
 @run_async

@@ -17,8 +17,10 @@ from storage.queues import QueueKey
 from storage.work import WorkError
 from tests.support.tui import (
     NOW,
+    hold_back,
     make_app,
     notices,
+    record_asks,
     run_async,
     run_command,
     screen_text,
@@ -123,13 +125,6 @@ async def test_t_marks_the_tags_the_rows_on_screen_show_without_asking_the_store
     db: Path, tmp_path: Path
 ) -> None:
     app = make_app(db, tmp_path)
-    asked: list[list[int]] = []
-    tags_of = app.backend.tags_of
-
-    def recorded(ids: list[int]) -> list[tuple[str, ...]]:
-        asked.append(ids)
-        return tags_of(ids)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -137,7 +132,7 @@ async def test_t_marks_the_tags_the_rows_on_screen_show_without_asking_the_store
         await type_text(pilot, "bug")
         await pilot.press("enter", "ctrl+s")
         await settle(pilot)
-        app.backend.tags_of = recorded  # type: ignore[method-assign]
+        asked = record_asks(app.backend, "tags_of")
         await pilot.press("t")
         await settle(pilot)
         assert "[x] bug-report" in screen_text(app)
@@ -331,16 +326,9 @@ async def test_tags_named_like_the_pickers_own_lines_are_just_tags(
 async def test_e_moves_the_cursor_on_before_the_close_is_stored(db: Path, tmp_path: Path) -> None:
     rows = needs_reply(db)
     app = make_app(db, tmp_path)
-    set_status = app.backend.set_status
-    release = threading.Event()
-
-    def held_back(ids: Sequence[int], status: Status) -> int:
-        release.wait(timeout=10)
-        return set_status(ids, status)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.backend.set_status = held_back  # type: ignore[method-assign]
+        release = hold_back(app.backend, "set_status")
         await pilot.press("e")
         await pilot.pause()
         assert table(app).current_id == rows[1]  # on the next one, the close still running

@@ -10,6 +10,7 @@ import functools
 import io
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from storage.db import Store
 
 if TYPE_CHECKING:
     from tui.app import FrontdeskApp
+    from tui.backend import Backend
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 DEMO_OUTBOX = Path("/tmp/frontdesk-demo/demo-outbox.mbox")  # shown on screen: a fixed path
@@ -189,3 +191,32 @@ async def run_command(pilot: Pilot[object], name: str) -> None:
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+
+
+def record_asks(backend: Backend, *names: str) -> list[str]:
+    """Makes these backend methods note their name in the list returned, then answer as
+    before: which questions a key puts to the store."""
+    asked: list[str] = []
+    for name in names:
+        ask = getattr(backend, name)
+
+        def recorded(*args: Any, ask: Any = ask, name: str = name, **kw: Any) -> Any:
+            asked.append(name)
+            return ask(*args, **kw)
+
+        setattr(backend, name, recorded)
+    return asked
+
+
+def hold_back(backend: Backend, name: str) -> threading.Event:
+    """Makes this backend method wait until the event returned is set, then answer as
+    before: what the screen shows while the store has not answered yet."""
+    release = threading.Event()
+    ask = getattr(backend, name)
+
+    def held(*args: Any, **kw: Any) -> Any:
+        release.wait(timeout=10)
+        return ask(*args, **kw)
+
+    setattr(backend, name, held)
+    return release

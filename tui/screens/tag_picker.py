@@ -100,17 +100,7 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
     ) -> None:
         super().__init__()
         self._shown: list[str] = []  # option ids in list order: tag names or the extra lines
-        self._aim(title, choices, states, closing)
-
-    def _aim(
-        self, title: str, choices: Sequence[TagChoice], states: Mapping[str, str], closing: bool
-    ) -> None:
-        self.title_text = title
-        self.choices = list(choices)
-        self.initial = {c.name: states.get(c.name, OFF) for c in self.choices}
-        self.states = dict(self.initial)
-        self.closing = closing
-        self._typed = ""
+        self.show(title, choices, states, closing=closing)
 
     def show(
         self,
@@ -120,8 +110,14 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
         *,
         closing: bool = False,
     ) -> None:
-        """Fills the picker again for other conversations (see `open_tag_picker`)."""
-        self._aim(title, choices, states, closing)
+        """What the picker offers, and for which conversations: at first, and each time it is
+        filled again for others (see `open_tag_picker`)."""
+        self.title_text = title
+        self.choices = list(choices)
+        self.initial = {c.name: states.get(c.name, OFF) for c in self.choices}
+        self.states = dict(self.initial)
+        self.closing = closing
+        self._typed = ""
         if self.is_mounted:
             self._show_aim()
 
