@@ -126,7 +126,10 @@ QUEUES: tuple[QueueSpec, ...] = (
         "c.last_message_at DESC, c.id DESC",
         in_play=False,
     ),
-    QueueSpec(QueueKey.ALL, "All", "1", in_play=False),
+    # Every conversation, most recent first, as a mail client's All Mail: a place to find one,
+    # not a worklist (the other queues are those, by priority). Read in order from
+    # conversations_last, backwards, with no sort of the 100,000.
+    QueueSpec(QueueKey.ALL, "All", "1", "c.last_message_at DESC, c.id DESC", in_play=False),
 )
 _SPECS = {spec.key: spec for spec in QUEUES}
 
@@ -295,10 +298,14 @@ def rows(
     now: datetime,
     limit: int | None = DEFAULT_LIMIT,
     status: Status | None = None,
+    by_priority: bool = False,
 ) -> list[QueueRow]:
-    """The queue's conversations, in its order (priority, unless the queue has its own);
-    only those with `status` when given; all of them when `limit` is None."""
+    """The queue's conversations, in its order (priority, unless the queue has its own, or
+    priority whatever the queue with `by_priority`); only those with `status` when given; all
+    of them when `limit` is None."""
     where, order = _query(queue, status)
+    if by_priority:
+        order = _PRIORITY
     sql = f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT :limit"
     params = _params(me, now) | {"limit": -1 if limit is None else int(limit)}
     if status is not None:

@@ -70,13 +70,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ),
     ("storage.queues:ids", "conversations"): (
         "storage/queues.py's owner: the priority order of a queue that spans two statuses "
-        "(IN ('open', 'pending')), none (All) or starts from another index (assignee) cannot "
-        "be read from conversations_queue_order, which leads with one status; the ids alone are "
-        "sorted (100,000 for All)"
-    ),
-    ("storage.queues:rows", "conversations"): (
-        "storage/queues.py's owner: the All queue (`frontdesk list --queue all`) in priority "
-        "order sorts every conversation, its whole row, before the limit (seconds at 100,000)"
+        "(IN ('open', 'pending')) or starts from another index (assignee) cannot be read from "
+        "conversations_queue_order, which leads with one status; the ids alone are sorted "
+        "(about 20,000 for Needs reply at 100,000 conversations)"
     ),
 }
 

@@ -335,3 +335,25 @@ def test_the_priority_order_is_read_from_an_index(store: Store) -> None:
     )
     assert "conversations_queue_order" in plan, plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # at most for the tie-breaking right part
+
+
+def test_all_lists_the_most_recent_first_from_an_index_and_the_cli_keeps_priority(
+    store: Store, filled: dict[str, int]
+) -> None:
+    """All is for finding a conversation, as a mail client's All Mail: most recent activity
+    first (Cy's, answered last), read in order from an index at any size. `frontdesk list`
+    without a queue still lists by priority (what waits on us first)."""
+    recent = queues.rows(store, QueueKey.ALL, me=ME, now=NOW)
+    assert keys(recent) == [filled["c"], filled["b"], filled["a"]]
+    assert queues.ids(store, QueueKey.ALL, me=ME, now=NOW) == keys(recent)
+    assert queues.ids(store, QueueKey.ALL, me=ME, now=NOW, limit=2) == keys(recent)[:2]
+    by_priority = queues.rows(store, QueueKey.ALL, me=ME, now=NOW, by_priority=True)
+    assert keys(by_priority)[:2] == [filled["a"], filled["b"]]  # waiting on us, oldest first
+    where, order = queues._query(QueueKey.ALL, None)
+    plan = " ".join(
+        str(row[3])
+        for row in store.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE {where} ORDER BY {order}"
+        )
+    )
+    assert "conversations_last" in plan and "TEMP B-TREE" not in plan, plan

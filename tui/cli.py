@@ -165,7 +165,7 @@ def cmd_list(ctx: Context) -> int:
     store, now = ctx.store, datetime.now(UTC)
     record_breaches(store, now)
     queue = queue_names()[ctx.args.queue] if ctx.args.queue else queues.QueueKey.ALL
-    # Without --queue, what it always listed: the open conversations.
+    # Without --queue, what it always listed: the open conversations, by priority.
     status = ctx.args.status or ("all" if ctx.args.queue else "open")
     rows = queues.rows(
         store,
@@ -174,6 +174,7 @@ def cmd_list(ctx: Context) -> int:
         now=now,
         limit=ctx.args.limit,
         status=None if status == "all" else Status(status),
+        by_priority=not ctx.args.queue,
     )
     if ctx.args.json:
         print_json([_queue_json(row, priority, now) for priority, row in enumerate(rows, 1)])
