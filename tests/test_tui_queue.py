@@ -3,6 +3,7 @@ assign, tag; new mail keeps the cursor where it is; untrusted text stays text.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Sequence
@@ -156,6 +157,28 @@ async def test_a_tag_asks_for_no_count_nor_figures_and_a_close_asks_for_both(
         await pilot.press("e")
         await settle(pilot)
         assert sorted(asked) == ["figures", "queue_counts"]
+
+
+@run_async
+async def test_rows_read_again_unchanged_and_no_selection_cleared_draw_nothing(
+    db: Path, tmp_path: Path
+) -> None:
+    """After a change of a row's details (shown already), the rows read again are the same:
+    no frame is drawn for them, nor for clearing a selection there was not."""
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = table(app)
+        drawn: list[int] = []
+        queue.refresh = lambda *args, **kw: drawn.append(1)  # type: ignore[method-assign, assignment, misc]
+        first = queue.ids_in_order()[0]
+        page = app.backend.queue_rows(queue.ids_in_order()[:10])
+        queue.add_rows(page, queue.generation)
+        queue.clear_selection()
+        assert drawn == []
+        renamed = dataclasses.replace(page.rows[first], subject="Another subject")
+        queue.add_rows(RowPage({**page.rows, first: renamed}), queue.generation)
+        assert drawn == [1]
 
 
 @run_async

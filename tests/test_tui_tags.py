@@ -357,19 +357,14 @@ async def test_a_close_in_the_closed_queue_leaves_the_row_where_it_is(
 
 
 @run_async
-async def test_ctrl_s_shows_the_tag_before_it_is_stored(db: Path, tmp_path: Path) -> None:
+async def test_ctrl_s_shows_the_tag_and_says_so_before_it_is_stored(
+    db: Path, tmp_path: Path
+) -> None:
     first = needs_reply(db)[0]
     app = make_app(db, tmp_path)
-    retag = app.backend.retag
-    release = threading.Event()
-
-    def held_back(ids: Sequence[int], add: Sequence[str], remove: Sequence[str]) -> int:
-        release.wait(timeout=10)
-        return retag(ids, add, remove)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.backend.retag = held_back  # type: ignore[method-assign]
+        release = hold_back(app.backend, "retag")
         await pilot.press("t")
         await settle(pilot)
         await type_text(pilot, "bug")
@@ -377,12 +372,14 @@ async def test_ctrl_s_shows_the_tag_before_it_is_stored(db: Path, tmp_path: Path
         await pilot.pause()
         row = table(app).row_of(first)
         assert row is not None and "bug-report" in row.tags
+        assert notices(app).count("Tagged #bug-report (1 conversation)") == 1
         assert tags_of(db, first) == ()
         release.set()
         await settle(pilot)
         assert tags_of(db, first) == ("bug-report",)
         row = table(app).row_of(first)
         assert row is not None and row.tags == ("bug-report",)
+        assert notices(app).count("Tagged #bug-report (1 conversation)") == 1  # not twice
 
 
 @run_async

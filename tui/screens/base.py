@@ -79,6 +79,13 @@ class FrontdeskScreen(Screen[None]):
         figures = None if rows_only({kind}) else self.backend.figures()
         self.post_message(self.Changed(notice, kind, figures))
 
+    def change_shown(self, do: Callable[[Backend], Any], notice: str, kind: str) -> None:
+        """A change the screen shows already (a close that moved on, a tag on its row): its
+        notice comes with it, in the same frame, not when the store has it; one that fails
+        says so then, and the screen takes it back."""
+        self.notify(notice, timeout=3, markup=False)
+        self.change(do, "", kind)
+
     @on(Changed)
     def _changed(self, event: Changed) -> None:
         if event.notice:

@@ -84,7 +84,7 @@ class WorkScreen(FrontdeskScreen):
 
         tagged = f", tagged {_hashtags(changes.add)}" if changes.add else ""
         self.closing(ids)
-        self.change(close, f"Closed {_plural(len(ids), 'conversation')}{tagged}", "closed")
+        self.change_shown(close, f"Closed {_plural(len(ids), 'conversation')}{tagged}", "closed")
 
     @work(thread=True, exit_on_error=False, group="tags")
     def _close_or_ask(self, ids: list[int]) -> None:
@@ -198,7 +198,9 @@ class WorkScreen(FrontdeskScreen):
                 parts += [f"untagged {_hashtags(result.remove)}"] if result.remove else []
                 notice = f"{', '.join(parts).capitalize()} ({count})"
                 self.retagging(ids, result)
-                self.change(lambda b: b.retag(ids, result.add, result.remove), notice, "tagged")
+                self.change_shown(
+                    lambda b: b.retag(ids, result.add, result.remove), notice, "tagged"
+                )
 
         open_tag_picker(self.app, title, choices, states, closing=closing, then=chosen)
 

@@ -330,14 +330,20 @@ class QueueTable(ScrollView, can_focus=True):
             return
         self.rows_fetched += len(page.rows)
         self._pending.difference_update(page.rows)
-        self._rows.update(page.rows)
-        self._rows.update((i, row) for i, row in self._ahead.items() if i in page.rows)
+        rows = {**page.rows, **{i: r for i, r in self._ahead.items() if i in page.rows}}
+        # Rows read again that show what they showed (after a change of a row's details, made
+        # here and shown already) draw nothing: a frame less.
+        changed = any(self._rows.get(i) != row for i, row in rows.items()) or any(
+            self._handoffs.get(i) != status for i, status in page.handoffs.items()
+        )
+        self._rows.update(rows)
         self._handoffs.update(page.handoffs)
         if len(self._rows) > CACHE_ROWS:
             top = int(self.scroll_y)
             near = set(self._ids[max(0, top - CACHE_ROWS // 2) : top + CACHE_ROWS // 2])
             self._rows = {i: row for i, row in self._rows.items() if i in near}
-        self.refresh()
+        if changed:
+            self.refresh()
 
     def drop(self, conversation_ids: Collection[int]) -> None:
         """Takes these conversations out of the order at once (they are leaving the queue: the
@@ -400,8 +406,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._leaving.clear()
 
     def clear_selection(self) -> None:
-        self.selected.clear()
-        self.refresh()
+        if self.selected:  # nothing to draw again (a frame) when nothing was selected
+            self.selected.clear()
+            self.refresh()
 
     def toggle_selected(self) -> None:
         current = self.current_id
