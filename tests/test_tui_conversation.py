@@ -33,6 +33,7 @@ from tests.support.tui import (
 from tui.backend import ConversationView
 from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
+from tui.widgets.customer_panel import CustomerPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.thread import MessageView
 
@@ -229,6 +230,26 @@ async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
         assert sorted(asked) == ["queue_counts", "queue_ids"]
         table = app.screen.query_one("QueueTable")
         assert table.ids_in_order() == [r.id for r in rows[3:]]  # type: ignore[attr-defined]
+
+
+@run_async
+async def test_the_customer_panel_fits_again_only_when_its_width_changed(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        panel = shown(app).query_one(CustomerPanel)
+        fitted: list[object] = []
+        update = panel.update
+        panel.update = lambda content="": fitted.append(update(content))  # type: ignore[method-assign, assignment, misc, func-returns-value]
+        panel.on_resize()  # its height changed, say: the same lines would be drawn again
+        assert fitted == []
+        panel.styles.width = 44
+        await settle(pilot)
+        assert fitted  # a new width: fitted to it
 
 
 @run_async

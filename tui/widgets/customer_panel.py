@@ -100,16 +100,20 @@ class CustomerPanel(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: tuple[CustomerOverview | None, datetime] | None = None
+        self._fitted_width = -1
 
     def show(self, overview: CustomerOverview | None, now: datetime) -> None:
         self._shown = (overview, now)
         self._fit()
 
     def on_resize(self) -> None:
-        # A conversation can arrive before the panel is laid out: fitted again to its width.
-        self._fit()
+        # A conversation can arrive before the panel is laid out: fitted again to its width,
+        # when that changed (a change of height alone would only draw it again, a frame more).
+        if self.size.width != self._fitted_width:
+            self._fit()
 
     def _fit(self) -> None:
         if self._shown is not None:
             overview, now = self._shown
+            self._fitted_width = self.size.width
             self.update(customer_text(overview, now, max(10, self.size.width - 2)))
