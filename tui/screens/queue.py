@@ -5,7 +5,7 @@ the conversation it was on.
 Loading asks for the queue's whole order (ids only) with the rows around the cursor, and the
 counts apart; the table asks for more rows as they come into view. A long queue shown from
 its top (another queue, a switch back) shows its first rows before the rest of its order is
-read: All's 100,000 ids take 45 ms to read and sort, its first 300 ten."""
+read: Closed's 78,000 ids take 28 ms at 100,000 conversations, its first 300 a tenth of one."""
 
 from __future__ import annotations
 
