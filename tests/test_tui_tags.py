@@ -4,7 +4,6 @@ prompt before closing an untagged conversation."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -235,9 +234,11 @@ async def test_closing_untagged_asks_for_a_category_first(db: Path, tmp_path: Pa
     app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        asked = record_asks(app.backend, "tags_of")
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, TagPickerScreen)
+        assert asked == []  # the row on screen says it has no category
         shown = screen_text(app)
         assert "Tag before closing 1 conversation" in shown and "lost feedback" in shown
         assert "angry" not in shown  # categories only, until you type
@@ -410,16 +411,9 @@ async def test_an_order_read_before_the_close_was_stored_does_not_bring_it_back(
 ) -> None:
     rows = needs_reply(db)
     app = make_app(db, tmp_path)
-    set_status = app.backend.set_status
-    release = threading.Event()
-
-    def held_back(ids: Sequence[int], status: Status) -> int:
-        release.wait(timeout=10)
-        return set_status(ids, status)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.backend.set_status = held_back  # type: ignore[method-assign]
+        release = hold_back(app.backend, "set_status")
         await pilot.press("e")
         queue = app.screen
         assert isinstance(queue, QueueScreen)

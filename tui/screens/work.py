@@ -70,7 +70,7 @@ class WorkScreen(FrontdeskScreen):
         if shown is not None and self._all_categorized(shown):
             self._close(ids, TagChanges())
         else:
-            self._close_or_ask(ids)
+            self._close_or_ask(ids, shown)
 
     def _all_categorized(self, tags_by_target: Sequence[Sequence[str]]) -> bool:
         categories = {normalize_tag(name) for name in self.backend.config.tags.categories}
@@ -87,9 +87,10 @@ class WorkScreen(FrontdeskScreen):
         self.change_shown(close, f"Closed {_plural(len(ids), 'conversation')}{tagged}", "closed")
 
     @work(thread=True, exit_on_error=False, group="tags")
-    def _close_or_ask(self, ids: list[int]) -> None:
-        """Closes at once when every conversation has a category tag; else asks for one."""
-        current = self.backend.tags_of(ids)
+    def _close_or_ask(self, ids: list[int], shown: list[tuple[str, ...]] | None) -> None:
+        """Closes at once when every conversation has a category tag (their tags asked of the
+        store when the screen does not show them all); else asks for one."""
+        current = self.backend.tags_of(ids) if shown is None else shown
         if self._all_categorized(current):
             self.app.call_from_thread(self._close, ids, TagChanges())
             return
