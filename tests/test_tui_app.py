@@ -23,6 +23,7 @@ from tests.support.tui import (
     Clock,
     make_app,
     notices,
+    record_asks,
     run_async,
     run_command,
     screen_text,
@@ -209,15 +210,7 @@ async def test_the_first_rows_are_asked_for_alone(db: Path, tmp_path: Path) -> N
     """Nothing else asks the store until the first rows are on screen: the queue counts and
     the status bar's figures follow them."""
     app = make_app(db, tmp_path)
-    asked: list[str] = []
-    for name in ("queue_ids", "queue_rows", "queue_counts", "figures"):
-        ask = getattr(app.backend, name)
-
-        def recorded(*args: object, ask: Any = ask, name: str = name, **kw: object) -> object:
-            asked.append(name)
-            return ask(*args, **kw)
-
-        setattr(app.backend, name, recorded)
+    asked = record_asks(app.backend, "queue_ids", "queue_rows", "queue_counts", "figures")
     shown = QueueTable.show
 
     def show(table: QueueTable, *args: Any, **kw: Any) -> None:

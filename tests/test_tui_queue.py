@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.conftest import mail
 from tests.support.tui import (
     NOW,
     Clock,
+    hold_back,
     make_app,
     notices,
     record_asks,
@@ -522,16 +522,9 @@ async def test_rows_scrolled_to_are_placeholders_until_fetched_then_real(
 ) -> None:
     ids = order(big)
     app = make_app(big, tmp_path)
-    fetch = app.backend.queue_rows
-    release = threading.Event()
-
-    def slow_fetch(conversation_ids: Sequence[int]) -> RowPage:
-        release.wait(timeout=10)
-        return fetch(conversation_ids)
-
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.backend.queue_rows = slow_fetch  # type: ignore[method-assign]
+        release = hold_back(app.backend, "queue_rows")
         for _ in range(3):
             await pilot.press("ctrl+d")  # half a page each: past the rows fetched with the order
         await pilot.press("pagedown", "pagedown", "pagedown")

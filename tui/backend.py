@@ -2,8 +2,8 @@
 
 Every method uses its thread's own `Store` (SQLite connections belong to one thread), opened
 at the thread's first call and kept, and is meant to run inside a thread worker: nothing here
-touches a widget. Times come from the app's clock,
-so a test with a fixed clock sees the same screen every run.
+touches a widget. Times come from the app's clock, so a test with a fixed clock sees the same
+screen every run.
 """
 
 from __future__ import annotations

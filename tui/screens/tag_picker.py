@@ -119,7 +119,7 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
         self.closing = closing
         self._typed = ""
         if self.is_mounted:
-            self._show_aim()
+            self._refill()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -135,9 +135,9 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
         yield KeysFooter()  # not rebuilt on every focus change
 
     def on_mount(self) -> None:
-        self._show_aim()
+        self._refill()
 
-    def _show_aim(self) -> None:
+    def _refill(self) -> None:
         self.query_one("#picker-title", Static).update(Text(self.title_text))
         self.query_one("#picker-why", Static).display = self.closing
         with self.filter_input.prevent(Input.Changed):
@@ -301,14 +301,12 @@ def open_tag_picker(
     """Shows the picker, built once for the app and filled again at each `t` (composing the
     dialog and styling its widgets was most of what `t` cost, and its footer two frames more),
     and calls `then` with what it was dismissed with."""
-    if app.is_screen_installed(_INSTALLED):
-        picker = app.get_screen(_INSTALLED)
-        assert isinstance(picker, TagPickerScreen)
-        if picker not in app.screen_stack:
-            picker.show(title, choices, states, closing=closing)
-            app.push_screen(picker, then)
-            return
-    picker = TagPickerScreen(title, choices, states, closing=closing)
-    if not app.is_screen_installed(_INSTALLED):
-        app.install_screen(picker, _INSTALLED)
+    kept = app.get_screen(_INSTALLED) if app.is_screen_installed(_INSTALLED) else None
+    if isinstance(kept, TagPickerScreen) and kept not in app.screen_stack:
+        kept.show(title, choices, states, closing=closing)
+        picker = kept
+    else:  # the first, or one over another still open
+        picker = TagPickerScreen(title, choices, states, closing=closing)
+        if kept is None:
+            app.install_screen(picker, _INSTALLED)
     app.push_screen(picker, then)

@@ -510,13 +510,17 @@ class QueueTable(ScrollView, can_focus=True):
         """The wheel scrolls, though Textual draws no scroll bar here."""
         return not self._check_disabled() and self.max_scroll_y > 0
 
-    def _on_bar(self, event: events.MouseEvent) -> bool:
+    def _bar_row(self, event: events.MouseEvent) -> int | None:
+        """The row a click on the scroll bar goes to (the bar stands for the whole queue: as
+        far down it as the click); None off the bar."""
         offset = event.get_content_offset(self)
-        return (
-            offset is not None
-            and self.max_scroll_y > 0
-            and offset.x >= self.size.width - self.styles.scrollbar_size_vertical
-        )
+        if (
+            offset is None
+            or self.max_scroll_y <= 0
+            or offset.x < self.size.width - self.styles.scrollbar_size_vertical
+        ):
+            return None
+        return round(offset.y / max(1, self.size.height - 1) * (len(self._ids) - 1))
 
     def _row_at(self, event: events.MouseEvent) -> int | None:
         offset = event.get_content_offset(self)
@@ -526,13 +530,9 @@ class QueueTable(ScrollView, can_focus=True):
         return row if row < len(self._ids) else None
 
     def on_click(self, event: events.Click) -> None:
-        if self._on_bar(event):
-            # The bar stands for the whole queue: a click goes to that far down it.
+        if (on_bar := self._bar_row(event)) is not None:
             event.stop()
-            offset = event.get_content_offset(self)
-            assert offset is not None
-            fraction = offset.y / max(1, self.size.height - 1)
-            self.move_cursor(row=round(fraction * (len(self._ids) - 1)))
+            self.move_cursor(row=on_bar)
             return
         row = self._row_at(event)
         if row is None:
