@@ -90,7 +90,8 @@ _PRIORITY = """c.at_risk DESC, c.awaiting_reply DESC, c.priority_at ASC,
 
 
 def _tier(name: str) -> str:
-    return f"coalesce(cu.tier, 'unknown') = '{name}' AND {_ACTIVE} AND {_IN_SUPPORT}"
+    # The customer's tier, kept on the conversation (schema m014): conversations_tier_order.
+    return f"c.tier = '{name}' AND {_ACTIVE} AND {_IN_SUPPORT}"
 
 
 QUEUES: tuple[QueueSpec, ...] = (
@@ -191,7 +192,7 @@ class QueueRow:
 
 _SELECT = f"""
     SELECT c.id, c.subject, c.customer_addr, coalesce(nullif(cu.name, ''), a.name, ''),
-           cu.company, coalesce(cu.tier, 'unknown'), c.status, c.awaiting_reply,
+           cu.company, c.tier, c.status, c.awaiting_reply,
            c.waiting_since, c.last_message_at, c.last_customer_message_at, c.message_count,
            c.preview, c.flagged_count, c.assignee,
            CASE WHEN {SNOOZING} THEN c.snoozed_until END,
@@ -574,7 +575,7 @@ def search_ids(
             f" WHERE ct.conversation_id = c.id AND t.name = {bind(tag)})"
         )
     for tier in query.tiers:
-        conditions.append(f"coalesce(cu.tier, 'unknown') = {bind(tier)}")
+        conditions.append(f"c.tier = {bind(tier)}")
     conditions.extend(_STATE_CONDITIONS[state] for state in query.states)
     if query.before is not None:
         conditions.append(f"c.last_message_at < {bind(to_epoch(query.before))}")
@@ -584,7 +585,7 @@ def search_ids(
     newest = "c.last_message_at DESC, c.id DESC"
     # The matching ids are found and ordered first, and only the rows shown are built: a
     # row's columns (tags, snooze state) cost more than finding it.
-    source = "FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    source = _from(where)
     # Words and senders are looked up in the full-text index together, in one message:
     # from:dana refund is Dana's mail about a refund.
     words = fts_query(query.words)

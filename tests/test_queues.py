@@ -86,6 +86,32 @@ def test_bigger_accounts_come_first_among_what_waits(store: Store, filled: dict[
     assert queues.rows(store, QueueKey.VIP, me=ME, now=NOW)[0].id == filled["b"]
 
 
+def test_a_conversation_carries_its_customers_tier_however_either_is_written(
+    store: Store, filled: dict[str, int]
+) -> None:
+    """The tier queues read the tier kept on each conversation (schema m014): set on the
+    customer after the conversation began, carried by the customer's next conversation,
+    changed again, and left behind when a conversation is moved to another customer."""
+    set_tier(store, filled["a"], "paying")
+    ingest(
+        store,
+        mail(sender="Ann <ann@one.test>", subject="Export", message_id="<a2@x>", date=later(4)),
+    )
+    second = cid(store, "a2@x")
+    assert second != filled["a"]
+    assert set(keys(queues.rows(store, QueueKey.PAYING, me=ME, now=NOW))) == {filled["a"], second}
+
+    set_tier(store, filled["a"], "vip")
+    assert set(keys(queues.rows(store, QueueKey.VIP, me=ME, now=NOW))) == {filled["a"], second}
+    assert queues.rows(store, QueueKey.PAYING, me=ME, now=NOW) == []
+
+    bob = store.scalar("SELECT customer_id FROM conversations WHERE id = ?", (filled["b"],))
+    store.conn.execute("UPDATE conversations SET customer_id = ? WHERE id = ?", (bob, second))
+    assert keys(queues.rows(store, QueueKey.VIP, me=ME, now=NOW)) == [filled["a"]]
+    assert second in keys(queues.rows(store, QueueKey.UNKNOWN, me=ME, now=NOW))
+    assert search(store, "tier:vip") == [filled["a"]]
+
+
 def test_counts_match_the_rows_of_every_queue(store: Store, filled: dict[str, int]) -> None:
     work.assign(store, [filled["a"]], ME, actor=ME, at=NOW)
     work.assign(store, [filled["c"]], "Sam", actor=ME, at=NOW)

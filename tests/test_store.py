@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlite_utils import Database
 
 from mail.ingest import Ingestor
 from storage import conversations, customers, events, messages
@@ -65,6 +66,23 @@ def test_migrations_are_applied_once(store_path: Path) -> None:
         assert again == first  # nothing re-applied, nothing re-recorded
         assert store.scalar("SELECT count(*) FROM _sqlite_migrations") == len(first)
         assert store.scalar("SELECT count(*) FROM messages") == 1  # data survives a reopen
+
+
+def test_a_store_from_before_conversation_tiers_gets_them_when_opened(store_path: Path) -> None:
+    """m014 copies each customer's tier onto their conversations (none: unknown)."""
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(store_path)
+    migrations.apply(db, stop_before="m014_conversation_tier")
+    db.execute("INSERT INTO customers (id, tier, created_at) VALUES (1, 'vip', 0), (2, 'free', 0)")
+    db.execute(
+        "INSERT INTO conversations (id, customer_id, created_at) VALUES (1, 1, 0), (2, NULL, 0),"
+        " (3, 2, 0)"
+    )
+    db.conn.commit()
+    db.close()
+    with Store.open(store_path) as store:
+        tiers = store.conn.execute("SELECT id, tier FROM conversations ORDER BY id").fetchall()
+    assert tiers == [(1, "vip"), (2, "unknown"), (3, "free")]
 
 
 def test_a_file_that_is_not_a_database_gives_a_clear_store_error(tmp_path: Path) -> None:
