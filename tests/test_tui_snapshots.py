@@ -67,6 +67,7 @@ NARROW = {
     "search_typing": steps("slash", text="from:emily tag:"),
     "assign": steps("a"),
     "closed_queue": steps("g", "c"),
+    "search_nothing_found": steps("slash", text="tag:nothing-like-this", then=("enter",)),
 }
 CASES = [
     *[pytest.param(name, size, id=f"{name}-{size[0]}x{size[1]}") for name in SCREENS

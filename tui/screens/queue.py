@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
@@ -104,7 +102,6 @@ class QueueScreen(WorkScreen):
             yield QueueNav(vertical=True, id="sidebar")
             with Vertical(id="main"):
                 yield QueueTable(id="queue")
-                yield Static("", id="empty")
         yield StatusBar()
         yield KeysFooter()  # not rebuilt each time a conversation opens over it
 
@@ -211,12 +208,9 @@ class QueueScreen(WorkScreen):
         # The length a queue shown from its first rows will have: its count, as last counted
         # (when the whole order comes, the scroll bar is already right, and nothing is drawn).
         length = None if event.complete else self.query_one(QueueNav).counts.get(event.queue)
-        table.show(event.ids, event.page, event.now, self.backend.me, length=length)
+        empty = "" if event.ids else self._empty_words()
+        table.show(event.ids, event.page, event.now, self.backend.me, length=length, empty=empty)
         self._extending = None if event.complete else table.generation
-        empty = self.query_one("#empty", Static)
-        empty.set_class(not event.ids, "-shown")
-        if not event.ids:
-            empty.update(Text(self._empty_words()))
 
     @on(Extended)
     def _extended(self, event: Extended) -> None:

@@ -217,6 +217,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.rows_fetched = 0
         self.rows_built = 0
         self._ids: list[int] = []
+        self._empty = ""  # what the queue says when it has no row
         self._rows: dict[int, QueueRow] = {}
         self._handoffs: dict[int, HandoffStatus] = {}
         self._pending: set[int] = set()  # asked for, not arrived
@@ -292,13 +293,17 @@ class QueueTable(ScrollView, can_focus=True):
         me: str,
         *,
         length: int | None = None,
+        empty: str = "",
     ) -> None:
         """Shows the queue in the order `ids`, with `page` the rows fetched around where the
         cursor goes: on the conversation it was on, else at the same position (after closing
         a conversation, the next one). The rows fetched before are dropped (they may have
         changed); those that come into view again are fetched again. With `length`, `ids` are
         the queue's first rows, and it scrolls as far as `length` rows until `extend` brings
-        the rest."""
+        the rest. `empty` is said under the header when there is no row (drawn as a line of
+        the table: a widget shown below it would lay the screen out again, and resize the
+        table, at each queue that is empty or no longer is)."""
+        self._empty = empty
         if self._leaving:
             # An order read before their change was stored still holds them: kept out, until
             # an order without them says the store has it.
@@ -614,6 +619,8 @@ class QueueTable(ScrollView, can_focus=True):
             key, rest = self._header_line(styles)
         elif (row := y - 1 + int(self.scroll_y)) < len(self._ids):
             key, rest = self._row_line(row, styles)
+        elif y == 2 and not self._ids and self._empty:
+            return self._empty_line(width, styles)
         else:
             return Strip.blank(width, styles.base)
         # The columns are drawn once; fitted to the width, and with the scroll bar's cell of
@@ -626,6 +633,13 @@ class QueueTable(ScrollView, can_focus=True):
                 line = Strip.join([line.crop(0, width - bar.cell_length), Strip([bar])])
             self._fitted[fitted] = line.simplify()
         return self._fitted[fitted]
+
+    def _empty_line(self, width: int, styles: _Styles) -> Strip:
+        """What an empty queue says, a line below the header."""
+        said = Text("  " + self._empty, no_wrap=True, overflow="ellipsis")
+        said.stylize(self.get_component_rich_style("queue-table--placeholder"))
+        segments = list(said.render(self.app.console, end=""))
+        return Strip(segments).apply_style(styles.base).adjust_cell_length(width, styles.base)
 
     def _header_line(self, styles: _Styles) -> tuple[Hashable, Style]:
         key = ("header", self._layout, styles.header)
