@@ -30,12 +30,16 @@ from mail.sanitize import clean_line
 from storage.db import Store
 from storage.queues import QueueKey
 from tui import background as bg
+from tui import timer_fix
 from tui.backend import Backend, Figures, HandoffPlan
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
 from tui.screens.base import notify_failure
 from tui.screens.queue import QueueScreen
 from tui.widgets.status_bar import StatusInfo
+
+# Every screen's frames come from Textual's timer: mended before any screen starts one.
+timer_fix.apply()
 
 if TYPE_CHECKING:
     from mail.send import Transport
