@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
@@ -252,7 +253,9 @@ class QueueScreen(WorkScreen):
             nav.current = self.queue
             nav.search = self.search_text
         title = f"Search: {self.search_text}" if self.search_text else spec(self.queue).title
-        self.sub_title = title
+        # For the help screen's title; no header shows it, so nothing is drawn again for it
+        # (set as a reactive, it repainted the whole screen at each Tab).
+        self.set_reactive(Screen.sub_title, title)
 
     def switch_to(self, queue: QueueKey) -> None:
         self.queue = queue
