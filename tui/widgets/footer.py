@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -14,6 +15,14 @@ class KeysFooter(Footer):
         super().__init__()
         self._shown: Hashable = None  # the keys composed last
         self._pending = False  # a rebuild is asked for, after the next refresh
+
+    def compose(self) -> ComposeResult:
+        # The keys the screen has from its first frame: Textual's footer waits for the screen's
+        # first report of its bindings, and shows them a frame or two after the rest of a
+        # screen shown for the first time. A focus that brings keys of its own rebuilds it.
+        self.set_reactive(Footer._bindings_ready, True)
+        self._shown = self._keys()
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
