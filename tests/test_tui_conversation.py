@@ -187,7 +187,8 @@ async def test_closing_a_categorized_one_asks_the_store_only_to_close_it(
     db: Path, tmp_path: Path
 ) -> None:
     """Its tags are on screen already (no question to the store before closing), and the
-    status bar's figures come with the close (one count, not a second worker after it)."""
+    status bar's figures come with the close and with the next one's read mark (two counts,
+    no worker of their own after either)."""
     rows = needs_reply(db)
     app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -203,9 +204,37 @@ async def test_closing_a_categorized_one_asks_the_store_only_to_close_it(
         await pilot.press("e")
         await settle(pilot)
         assert shown(app).conversation_id == rows[1].id
-        assert asked == ["figures"]
+        assert rows[1].unread
+        assert asked == ["figures", "figures"]
     with Store.open(db) as store:
         assert conversations.get(store, rows[0].id).status == Status.CLOSED
+
+
+@run_async
+async def test_an_unread_one_counts_as_read_when_shown_and_an_older_count_does_not_undo_it(
+    db: Path, tmp_path: Path
+) -> None:
+    """The status bar takes it off the unread in the frame that shows it, before its mark is
+    written; a count read before that, arriving after, is not shown over it."""
+    first = needs_reply(db)[0]
+    assert first.unread
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = app.status.unread
+        older = app.backend.figures()  # read while it is still unread
+        release = hold_back(app.backend, "mark_viewed")
+        await pilot.press("enter")
+        while shown(app).view is None:
+            await pilot.pause()
+        assert unread(db, first.id)  # the mark not written yet
+        assert app.status.unread == before - 1
+        app.show_figures(older)
+        assert app.status.unread == before - 1
+        release.set()
+        await settle(pilot)
+        assert not unread(db, first.id)
+        assert app.status.unread == before - 1
 
 
 @run_async

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,6 +115,7 @@ class FrontdeskApp(App[None]):
         self.db_path = db_path
         self.now = now
         self.background = background
+        self._figures_read_at = 0.0  # when the status bar's figures were read (monotonic)
         self.downloads = downloads or default_downloads()
         self.backend = Backend(db_path, self.config, now)
         self.backend.apply_config()
@@ -298,7 +300,7 @@ class FrontdeskApp(App[None]):
             if screen is not source:
                 screen.post_message(StoreChanged(kind))
         if figures is not None:
-            self._show_figures(figures)
+            self.show_figures(figures)
         elif not rows_only({kind}):
             self.refresh_figures()
 
@@ -306,16 +308,30 @@ class FrontdeskApp(App[None]):
     def refresh_figures(self) -> None:
         figures = self.backend.figures()
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_figures, figures)
+            self.call_from_thread(self.show_figures, figures)
 
-    def _show_figures(self, figures: Figures) -> None:
-        self.status = dataclasses.replace(
+    def show_figures(self, figures: Figures) -> None:
+        """The status bar's figures, unless what it shows is newer: read later (two workers'
+        reads arrive in any order), or a conversation opened since (`opened_unread`)."""
+        if figures.read_at < self._figures_read_at:
+            return
+        self._figures_read_at = figures.read_at
+        status = dataclasses.replace(
             self.status,
             unread=figures.unread,
             outbox=figures.outbox,
             failed=figures.failed,
             stored_last_sync=figures.last_sync,
         )
+        if status != self.status:  # the same figures draw nothing
+            self.status = status
+
+    def opened_unread(self) -> None:
+        """A conversation counted unread is on screen: one fewer at once, in the frame that
+        shows it (its mark is written after), as if counted now; the figures read once the
+        mark is stored say whether that was right."""
+        self._figures_read_at = time.monotonic()
+        self.status = dataclasses.replace(self.status, unread=max(0, self.status.unread - 1))
 
     # -- replies and undo -----------------------------------------------------------------
 

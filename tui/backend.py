@@ -9,6 +9,7 @@ screen every run.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,6 +112,9 @@ class Figures:
     outbox: int
     failed: int
     last_sync: datetime | None
+    # When the read began (time.monotonic()): of two reads, the one begun later has every
+    # change the other has, whichever of them arrives first.
+    read_at: float = 0.0
 
 
 class Backend:
@@ -203,8 +207,7 @@ class Backend:
         return ConversationView(row, tuple(thread), overview, draft, sales, statuses)
 
     def mark_viewed(self, conversation_id: int) -> bool:
-        """Remembers the conversation was read; True when it was counted unread until now (the
-        status bar takes one off instead of counting every conversation again)."""
+        """Remembers the conversation was read; True when it was counted unread until now."""
         now = self.now()
         with self.store() as store, store.atomic():
             counted = queues.unread_count(store, now=now, conversation_id=conversation_id)
@@ -212,13 +215,14 @@ class Backend:
         return counted > 0
 
     def figures(self) -> Figures:
+        read_at = time.monotonic()
         with self.store() as store:
             unread = queues.unread_count(store, now=self.now())
             pending = outbox.items(store, outbox.PENDING_STATES)
             synced = store.scalar("SELECT max(last_sync_at) FROM folders")
         failed = sum(1 for item in pending if item.state == outbox.FAILED)
         last_sync = from_epoch(int(synced)) if synced else None
-        return Figures(unread, len(pending), failed, last_sync)
+        return Figures(unread, len(pending), failed, last_sync, read_at)
 
     def tag_choices(self) -> list[TagChoice]:
         """Every tag for the picker: the configured categories in the config's order (with

@@ -6,7 +6,6 @@ painted at once from the queue's row, the rest when the store has answered."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -23,11 +22,11 @@ from textual.worker import get_current_worker
 from mail import templates
 from mail.replies import Ranked, agent_name, context_for_customer
 from mail.sanitize import clean_line
-from storage.models import Attachment
+from storage.models import Attachment, Status
 from storage.queues import QueueRow
 from storage.replies import SavedReply
 from tui import render
-from tui.backend import Backend, ConversationView, HandoffDraft, HandoffPlan
+from tui.backend import Backend, ConversationView, Figures, HandoffDraft, HandoffPlan
 from tui.bindings import CONVERSATION
 from tui.messages import StoreChanged
 from tui.screens.choice import ChoiceScreen
@@ -50,13 +49,19 @@ class ConversationScreen(WorkScreen):
     AUTO_FOCUS = "#thread"
 
     class Loaded(Message):
-        def __init__(self, view: ConversationView, now: datetime) -> None:
+        def __init__(self, view: ConversationView, now: datetime, marking: bool) -> None:
             super().__init__()
             self.view = view
             self.now = now
+            self.marking = marking  # it is being marked read
 
     class Viewed(Message):
-        """The conversation is marked read; it was one of the unread ones."""
+        """The conversation is marked read; it was one of the unread ones: the status bar's
+        figures, read after."""
+
+        def __init__(self, figures: Figures) -> None:
+            super().__init__()
+            self.figures = figures
 
     class Queued(Message):
         """The reply is in the outbox."""
@@ -171,15 +176,14 @@ class ConversationScreen(WorkScreen):
         view = self.backend.conversation_view(conversation_id)
         if get_current_worker().is_cancelled:
             return
-        self.post_message(self.Loaded(view, self.now()))
+        self.post_message(self.Loaded(view, self.now(), mark_viewed))
         # Marked read after it is on its way to the screen: the write waits on the disk.
         if mark_viewed and self.backend.mark_viewed(conversation_id):
-            self.post_message(self.Viewed())
+            self.post_message(self.Viewed(self.backend.figures()))
 
     @on(Viewed)
-    def _viewed(self) -> None:
-        status = self.frontdesk.status
-        self.frontdesk.status = dataclasses.replace(status, unread=max(0, status.unread - 1))
+    def _viewed(self, event: Viewed) -> None:
+        self.frontdesk.show_figures(event.figures)
 
     def _paint_from_queue(self) -> None:
         """What the queue's row already says (the header, the place), with the last
@@ -207,6 +211,10 @@ class ConversationScreen(WorkScreen):
             self._built = True  # its widgets, shown again for every conversation from now on
             self.call_after_refresh(self.frontdesk.keep_long_lived)
         self.view = view
+        row = view.row
+        counted = row.unread and row.status != Status.CLOSED and row.snoozed_until is None
+        if first and event.marking and counted:
+            self.frontdesk.opened_unread()
         me = self.backend.me
         self.query_one("#conv-header", Static).update(
             render.conversation_header(view.row, event.now, me)
