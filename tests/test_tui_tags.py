@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from storage import conversations, events, queues, work
 from storage.db import Store
@@ -83,16 +84,20 @@ async def test_t_toggles_several_tags_then_applies_them_together(db: Path, tmp_p
 async def test_the_picker_is_built_once_and_shows_each_opening_afresh(
     db: Path, tmp_path: Path
 ) -> None:
-    """Shown again (for another conversation, then to close one untagged), it shows that one's
-    tags, none of what was typed or toggled before, and the closing prompt only when closing."""
+    """Built ahead, off screen; shown again (for another conversation, then to close one
+    untagged), it shows that one's tags, none of what was typed or toggled before, and the
+    closing prompt only when closing."""
     first, second = needs_reply(db)[:2]
     app = make_app(db, tmp_path, config=team_config(prompt_on_close=True))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        built = app.get_screen("tag-picker")  # built once the queue is on screen, before any t
+        assert isinstance(built, TagPickerScreen) and built.is_mounted
+        assert built.query(OptionList)  # composed
         await pilot.press("t")
         await settle(pilot)
         picker = app.screen
-        assert isinstance(picker, TagPickerScreen)
+        assert picker is built
         await type_text(pilot, "bug")
         await pilot.press("enter", "ctrl+s")
         await settle(pilot)

@@ -35,6 +35,7 @@ from tui import timer_fix
 from tui.backend import Backend, Figures, HandoffPlan
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
+from tui.screens import tag_picker
 from tui.screens.base import notify_failure
 from tui.screens.queue import QueueScreen
 from tui.widgets.status_bar import StatusInfo
@@ -167,6 +168,7 @@ class FrontdeskApp(App[None]):
         self._background_started = True
         self.keep_long_lived()
         self.refresh_figures()
+        tag_picker.build_ahead(self)
         if not self.background:
             return
         if self.demo_outbox is None:
