@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from math import inf
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -117,6 +117,7 @@ class FrontdeskApp(App[None]):
         self.now = now
         self.background = background
         self._figures_read_at = 0.0  # when the status bar's figures were read (monotonic)
+        self._opened_unread: set[int] = set()  # counted read on screen, mark not confirmed
         self.downloads = downloads or default_downloads()
         self.backend = Backend(db_path, self.config, now)
         self.backend.apply_config()
@@ -313,14 +314,19 @@ class FrontdeskApp(App[None]):
             self.call_from_thread(self.show_figures, figures)
 
     def show_figures(self, figures: Figures) -> None:
-        """The status bar's figures, unless what it shows is newer: read later (two workers'
-        reads arrive in any order), or a conversation opened since (`opened_unread`)."""
+        """The status bar's figures, unless it shows some read later (two workers' reads
+        arrive in any order); less the conversations counted read on screen whose mark was
+        not stored yet when these were read (`opened_unread`)."""
         if figures.read_at < self._figures_read_at:
             return
         self._figures_read_at = figures.read_at
+        marked_at = self.backend.marked_at
+        unmarked = sum(
+            1 for opened in self._opened_unread if marked_at.get(opened, inf) > figures.read_at
+        )
         status = dataclasses.replace(
             self.status,
-            unread=figures.unread,
+            unread=max(0, figures.unread - unmarked),
             outbox=figures.outbox,
             failed=figures.failed,
             stored_last_sync=figures.last_sync,
@@ -328,12 +334,18 @@ class FrontdeskApp(App[None]):
         if status != self.status:  # the same figures draw nothing
             self.status = status
 
-    def opened_unread(self) -> None:
+    def opened_unread(self, conversation_id: int) -> None:
         """A conversation counted unread is on screen: one fewer at once, in the frame that
-        shows it (its mark is written after), as if counted now; the figures read once the
-        mark is stored say whether that was right."""
-        self._figures_read_at = time.monotonic()
+        shows it (its mark is stored after; until `marked`, figures read before the mark
+        count it read too)."""
+        self._opened_unread.add(conversation_id)
         self.status = dataclasses.replace(self.status, unread=max(0, self.status.unread - 1))
+
+    def marked(self, conversation_id: int, figures: Figures) -> None:
+        """Its mark is stored: `figures`, read after, count it as they find it."""
+        self._opened_unread.discard(conversation_id)
+        self.backend.marked_at.pop(conversation_id, None)
+        self.show_figures(figures)
 
     # -- replies and undo -----------------------------------------------------------------
 

@@ -123,6 +123,9 @@ class Backend:
         self.config = config
         self.now = now
         self._kept = threading.local()
+        # When each conversation's read mark was settled (stored, or failed), by
+        # time.monotonic(): the figures read before it still count that one unread.
+        self.marked_at: dict[int, float] = {}
 
     @property
     def me(self) -> str:
@@ -209,9 +212,12 @@ class Backend:
     def mark_viewed(self, conversation_id: int) -> bool:
         """Remembers the conversation was read; True when it was counted unread until now."""
         now = self.now()
-        with self.store() as store, store.atomic():
-            counted = queues.unread_count(store, now=now, conversation_id=conversation_id)
-            work.mark_viewed(store, conversation_id, at=now)
+        try:
+            with self.store() as store, store.atomic():
+                counted = queues.unread_count(store, now=now, conversation_id=conversation_id)
+                work.mark_viewed(store, conversation_id, at=now)
+        finally:
+            self.marked_at[conversation_id] = time.monotonic()
         return counted > 0
 
     def figures(self) -> Figures:

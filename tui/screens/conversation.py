@@ -56,11 +56,11 @@ class ConversationScreen(WorkScreen):
             self.marking = marking  # it is being marked read
 
     class Viewed(Message):
-        """The conversation is marked read; it was one of the unread ones: the status bar's
-        figures, read after."""
+        """The conversation is marked read: the status bar's figures, read after."""
 
-        def __init__(self, figures: Figures) -> None:
+        def __init__(self, conversation_id: int, figures: Figures) -> None:
             super().__init__()
+            self.conversation_id = conversation_id
             self.figures = figures
 
     class Queued(Message):
@@ -178,12 +178,13 @@ class ConversationScreen(WorkScreen):
             return
         self.post_message(self.Loaded(view, self.now(), mark_viewed))
         # Marked read after it is on its way to the screen: the write waits on the disk.
-        if mark_viewed and self.backend.mark_viewed(conversation_id):
-            self.post_message(self.Viewed(self.backend.figures()))
+        if mark_viewed:
+            self.backend.mark_viewed(conversation_id)
+            self.post_message(self.Viewed(conversation_id, self.backend.figures()))
 
     @on(Viewed)
     def _viewed(self, event: Viewed) -> None:
-        self.frontdesk.show_figures(event.figures)
+        self.frontdesk.marked(event.conversation_id, event.figures)
 
     def _paint_from_queue(self) -> None:
         """What the queue's row already says (the header, the place), with the last
@@ -214,7 +215,7 @@ class ConversationScreen(WorkScreen):
         row = view.row
         counted = row.unread and row.status != Status.CLOSED and row.snoozed_until is None
         if first and event.marking and counted:
-            self.frontdesk.opened_unread()
+            self.frontdesk.opened_unread(row.id)
         me = self.backend.me
         self.query_one("#conv-header", Static).update(
             render.conversation_header(view.row, event.now, me)
