@@ -61,7 +61,7 @@ def shown(app: object) -> ConversationScreen:
 
 
 def views(app: object) -> list[MessageView]:
-    return list(shown(app).query(MessageView))
+    return shown(app).thread.messages()
 
 
 def a_thread_with_our_quoting_reply(db: Path) -> tuple[int, queues.QueueRow, int]:
@@ -237,6 +237,34 @@ async def test_an_unread_one_counts_as_read_when_shown_and_an_older_count_does_n
         await settle(pilot)
         assert not unread(db, first.id)
         assert app.status.unread == before - 1
+
+
+@run_async
+async def test_a_shorter_thread_hides_the_views_left_over_and_a_longer_one_shows_them_again(
+    db: Path, tmp_path: Path
+) -> None:
+    """The message views are kept between conversations: none mounted again for a thread
+    no longer than one shown before, and none of the last thread's shown in a shorter one."""
+    rows = needs_reply(db)
+    place = next(
+        i for i in range(len(rows) - 1) if rows[i].message_count > rows[i + 1].message_count
+    )
+    longer, shorter = rows[place], rows[place + 1]
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press(*["j"] * place, "enter")
+        await settle(pilot)
+        kept = list(shown(app).query(MessageView))
+        assert len(views(app)) == len(kept) == longer.message_count
+        await pilot.press("n")
+        await settle(pilot)
+        assert shown(app).conversation_id == shorter.id
+        assert len(views(app)) == shorter.message_count
+        assert list(shown(app).query(MessageView)) == kept  # the rest hidden, not removed
+        await pilot.press("p")
+        await settle(pilot)
+        assert views(app) == kept
 
 
 @run_async

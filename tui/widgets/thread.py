@@ -94,14 +94,17 @@ class ThreadView(VerticalScroll):
         self.shown_ids = ids
         open_ids = _open_at_first(thread)
         # The views already mounted show the new thread's first messages: building and styling
-        # widgets is what an open costs, reading the store is not.
-        views = self.messages()
+        # widgets is what an open costs, reading the store is not. Those left over are hidden,
+        # kept for a longer thread (closing through a queue, threads of 2, 5 and 3 messages
+        # mounted views and removed them at each, and laid the screen out once more for them).
+        views = list(self.query(MessageView))
         for view, message in zip(views, thread, strict=False):
             view.present(message, now, message.id in open_ids)
-        if len(views) > len(thread):
-            await self.remove_children(views[len(thread) :])
-        else:
-            more = [MessageView(m, now, m.id in open_ids) for m in thread[len(views) :]]
+            view.display = True
+        for view in views[len(thread) :]:
+            view.display = False
+        more = [MessageView(m, now, m.id in open_ids) for m in thread[len(views) :]]
+        if more:
             await self.mount_all(more)
         if thread:
             self.call_later(self._focus_newest)
@@ -116,7 +119,8 @@ class ThreadView(VerticalScroll):
             self.screen.set_focus(views[-1])
 
     def messages(self) -> list[MessageView]:
-        return list(self.query(MessageView))
+        """The views of the thread shown (not those kept hidden for a longer one)."""
+        return [view for view in self.query(MessageView) if view.display]
 
     def focused_message(self) -> MessageView | None:
         """The message the keys act on; none while the thread is hidden for the next one."""
