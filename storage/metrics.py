@@ -26,12 +26,15 @@ Everything here takes plain values (policy, tag owners): the config is the calle
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage import events, ratings
@@ -477,6 +480,33 @@ def report(
     waits are brought up to date first (see storage/waits.py)."""
     zone: tzinfo = ZoneInfo(policy.timezone) if policy is not None else UTC
     waits_store.refresh(store, policy)
+    read_apart = functools.partial(
+        _Apart.read, period=period, owners=owners, feature_tag=feature_tag, top=top
+    )
+    # Half the report reads nothing of the waits: read at the same time on a second
+    # connection (SQLite lets go of the interpreter lock while it reads), when the store is
+    # a file and holds nothing uncommitted that a second connection would not see.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+    try:
+        apart: Future[_Apart] | None = None
+        if store.path is not None and not store.conn.in_transaction:
+            apart = pool.submit(_read_apart, store.path, read_apart)
+        return _report(store, period, policy, now, zone, apart, read_apart)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _report(
+    store: Store,
+    period: Period,
+    policy: SlaPolicy | None,
+    now: datetime,
+    zone: tzinfo,
+    apart: Future[_Apart] | None,
+    read_apart: Callable[[Store], _Apart],
+) -> Report:
+    """`report`'s figures from the waits, closes and volume, with those read `apart` (read
+    here, after, when they are not)."""
     before = period.previous()
     lo, mid, hi = to_epoch(before.start), to_epoch(period.start), to_epoch(period.end)
     now_at = to_epoch(now)
@@ -529,6 +559,8 @@ def report(
             first_by_hour[hour].append(seconds)
             first_by_weekday[weekday].append(seconds)
 
+    side = apart.result() if apart is not None else read_apart(store)
+
     def headline(a: int, b: int) -> Headline:
         current = a == mid
         return Headline(
@@ -558,8 +590,8 @@ def report(
             time_to_close=stats(closes.lengths() if current else closes.before),
         )
 
-    handle_time, handle_total = _handle_time(store, mid, hi)
-    tag_figures, owner_figures = _tags(store, owners, lo, mid, hi)
+    handle_time, handle_total = side.handle_time
+    tag_figures, owner_figures = side.tags
     heat = volume.heat
     return Report(
         period=period,
@@ -579,22 +611,60 @@ def report(
         heatmap=tuple(tuple(row) for row in heat),
         sla_first_response=_sla(firsts, clock, policy, now_at, first=True),
         sla_next_response=_sla(nexts, clock, policy, now_at, first=False),
-        breaches_count=_count(
-            store,
-            "SELECT count(*) FROM events WHERE kind = 'sla_breached' AND at >= ? AND at < ?",
-            (mid, hi),
-        ),
-        breaches=_breaches(store, mid, hi),
-        teammates=_teammates(store, period, mid, hi),
+        breaches_count=side.breaches_count,
+        breaches=side.breaches,
+        teammates=side.teammates,
         tags=tag_figures,
         owners=owner_figures,
-        feature_requests=_feature_requests(store, feature_tag, mid, hi, top),
+        feature_requests=side.feature_requests,
         handle_time=handle_time,
         handle_seconds_total=handle_total,
-        sales=_sales(store, mid, hi),
-        saved_replies=_saved_replies(store, mid, hi, top),
-        satisfaction=ratings.satisfaction(store, period.start, period.end),
+        sales=side.sales,
+        saved_replies=side.saved_replies,
+        satisfaction=side.satisfaction,
     )
+
+
+@dataclass(frozen=True)
+class _Apart:
+    """The figures read from the period's events, tags, handoffs and ratings, none from its
+    waits: `report` has them read on a connection of its own while it reads the waits."""
+
+    handle_time: tuple[tuple[HandleTime, ...], int]
+    tags: tuple[tuple[TagFigure, ...], tuple[OwnerFigure, ...]]
+    breaches_count: int
+    breaches: tuple[Breach, ...]
+    teammates: tuple[Teammate, ...]
+    feature_requests: tuple[FeatureRequest, ...]
+    sales: Sales
+    saved_replies: tuple[SavedReplyUse, ...]
+    satisfaction: ratings.Satisfaction
+
+    @classmethod
+    def read(
+        cls, store: Store, period: Period, owners: Mapping[str, str], feature_tag: str, top: int
+    ) -> _Apart:
+        lo, mid, hi = (to_epoch(t) for t in (period.previous().start, period.start, period.end))
+        return cls(
+            handle_time=_handle_time(store, mid, hi),
+            tags=_tags(store, owners, lo, mid, hi),
+            breaches_count=_count(
+                store,
+                "SELECT count(*) FROM events WHERE kind = 'sla_breached' AND at >= ? AND at < ?",
+                (mid, hi),
+            ),
+            breaches=_breaches(store, mid, hi),
+            teammates=_teammates(store, period, mid, hi),
+            feature_requests=_feature_requests(store, feature_tag, mid, hi, top),
+            sales=_sales(store, mid, hi),
+            saved_replies=_saved_replies(store, mid, hi, top),
+            satisfaction=ratings.satisfaction(store, period.start, period.end),
+        )
+
+
+def _read_apart(path: Path, read: Callable[[Store], _Apart]) -> _Apart:
+    with Store.open(path) as own:
+        return read(own)
 
 
 def _weeks(

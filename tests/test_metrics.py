@@ -6,6 +6,7 @@ owners, handle time, sales, saved replies, SLA shares."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -215,6 +216,33 @@ def test_the_previous_period_counts_only_its_own_messages(
     assert (longer.messages_incoming, longer.replies_sent) == (8, 6)
     assert longer.conversations_handled == 4  # A B C E
     assert longer.unanswered == 1  # D
+
+
+def test_what_is_read_apart_is_read_on_another_connection_and_comes_out_the_same(
+    store: Store, week: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events, tags and ratings half of the report is read on a second connection beside
+    the waits; with something uncommitted (that one would not see) on this one, here."""
+    readers: list[str] = []
+    read = metrics._Apart.read
+
+    def recorded(own: Store, *args: object, **kwargs: object) -> metrics._Apart:
+        readers.append(threading.current_thread().name)
+        return read(own, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metrics._Apart, "read", recorded)
+    store.conn.commit()  # the week's writes
+    apart = week_report(store)
+    store.conn.execute("BEGIN")
+    try:
+        together = week_report(store)
+    finally:
+        store.conn.execute("ROLLBACK")
+    assert readers[0] != threading.current_thread().name
+    assert readers[1] == threading.current_thread().name
+    assert apart == together
+    assert apart.teammates and apart.sales.colleagues  # figures from both halves
+    assert apart.headline.replies_sent
 
 
 def test_per_tier(store: Store, week: dict[str, int]) -> None:
