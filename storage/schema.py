@@ -609,5 +609,14 @@ def m014_conversation_tier(db: Database) -> None:
         CREATE INDEX conversations_tier_order ON conversations(
             tier, status, at_risk DESC, awaiting_reply DESC, priority_at, last_message_at DESC,
             id DESC, handed_off_to, snoozed_until);
+        -- The queue counts read every conversation in play with the columns each queue's
+        -- condition reads, the tier now among them: still from the index alone (without the
+        -- tier there, a lookup in the table for each of ~21,000: 33 ms, and 20 MB more of
+        -- the connection's page cache).
+        DROP INDEX conversations_queue_order;
+        CREATE INDEX conversations_queue_order ON conversations(
+            status, at_risk DESC, awaiting_reply DESC, priority_at, last_message_at DESC,
+            id DESC, handed_off_to, snoozed_until, assignee, customer_id, sales_detected,
+            sales_verdict, tier);
         """
     )
