@@ -209,16 +209,13 @@ class Backend:
         statuses = tuple(self._status(h, now) for h in history)
         return ConversationView(row, tuple(thread), overview, draft, sales, statuses)
 
-    def mark_viewed(self, conversation_id: int) -> bool:
-        """Remembers the conversation was read; True when it was counted unread until now."""
-        now = self.now()
+    def mark_viewed(self, conversation_id: int) -> None:
+        """Remembers the conversation was read (`marked_at` says when, for the figures)."""
         try:
             with self.store() as store, store.atomic():
-                counted = queues.unread_count(store, now=now, conversation_id=conversation_id)
-                work.mark_viewed(store, conversation_id, at=now)
+                work.mark_viewed(store, conversation_id, at=self.now())
         finally:
             self.marked_at[conversation_id] = time.monotonic()
-        return counted > 0
 
     def figures(self) -> Figures:
         read_at = time.monotonic()
