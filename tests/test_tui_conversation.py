@@ -3,6 +3,7 @@ next/previous, close moves on, reopen, attachments saved under safe names."""
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import threading
@@ -35,6 +36,7 @@ from tui.screens.conversation import ConversationScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.customer_panel import CustomerPanel
 from tui.widgets.footer import KeysFooter
+from tui.widgets.status_bar import StatusBar
 from tui.widgets.thread import MessageView
 
 pytestmark = pytest.mark.usefixtures("utc_local_time")
@@ -265,6 +267,31 @@ async def test_a_shorter_thread_hides_the_views_left_over_and_a_longer_one_shows
         await pilot.press("p")
         await settle(pilot)
         assert views(app) == kept
+
+
+@run_async
+async def test_the_queue_s_status_bar_is_drawn_again_when_shown_not_under_the_conversation(
+    db: Path, tmp_path: Path
+) -> None:
+    """A change of figures while a conversation covers the queue is drawn on the
+    conversation's bar only (the covered one would lay out and draw both screens again);
+    back on the queue, its bar says the same."""
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        queue_bar = queue.query_one(StatusBar)
+        await pilot.press("enter")
+        await settle(pilot)
+        drawn = queue_bar.render_line(0).text
+        app.status = dataclasses.replace(app.status, outbox=7)
+        await settle(pilot)
+        assert "outbox 7" in shown(app).query_one(StatusBar).render_line(0).text
+        assert queue_bar.render_line(0).text == drawn
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue
+        assert "outbox 7" in queue_bar.render_line(0).text
 
 
 @run_async

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.message import Message
@@ -65,6 +65,11 @@ class FrontdeskScreen(Screen[None]):
     def compose_bars(self) -> ComposeResult:
         yield StatusBar()
         yield Footer()
+
+    @on(events.ScreenResume)
+    def _status_catch_up(self) -> None:
+        for bar in self.query(StatusBar):
+            bar.catch_up()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

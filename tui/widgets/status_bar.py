@@ -78,10 +78,26 @@ class StatusBar(Static):
     }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: Text | None = None
+        self._behind = False  # a change came while a screen covered this one's
+
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._show)
 
+    def _covered(self) -> bool:
+        """Under a full screen (a conversation over the queue), not only under dialogs."""
+        stack = self.app.screen_stack
+        screen = self.screen
+        return screen in stack and any(not s.is_modal for s in stack[stack.index(screen) + 1 :])
+
     def _show(self, info: StatusInfo) -> None:
+        # Not drawn under another screen: Textual would lay out and draw this screen, then the
+        # one on top again, at each change (a close's figures, a read mark).
+        self._behind = self._covered()
+        if self._behind:
+            return
         right = figures_text(info)
         left = sync_text(info)
         room = max(0, self.size.width - 2 - right.cell_len - 2)
@@ -90,7 +106,15 @@ class StatusBar(Static):
         line.append_text(left)
         line.append(" " * max(2, room - left.cell_len + 2))
         line.append_text(right)
-        self.update(line)
+        if line != self._shown:
+            self._shown = line
+            self.update(line, layout=False)  # one line, whatever it says
+
+    def catch_up(self) -> None:
+        """Its screen is shown again: what changed meanwhile."""
+        if self._behind:
+            self._show(self.app.status)  # type: ignore[attr-defined]
 
     def on_resize(self) -> None:
+        self._shown = None
         self._show(self.app.status)  # type: ignore[attr-defined]
