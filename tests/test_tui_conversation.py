@@ -295,6 +295,48 @@ async def test_the_queue_s_status_bar_is_drawn_again_when_shown_not_under_the_co
 
 
 @run_async
+async def test_a_thread_taller_than_the_terminal_opens_at_its_end_and_stays_where_the_reader_moves(
+    db: Path, tmp_path: Path
+) -> None:
+    """Scrolled to its newest message by the layout that places it (anchored), until the
+    reader moves: then an older message opened stays in view; a thread that fits is at the
+    top of its view, not pushed to its bottom."""
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        thread = shown(app).thread
+        width = thread.scrollable_content_region.width
+        for _ in range(len(needs_reply(db))):
+            taller = sum(view.rows_at_least(width) for view in views(app)) > 12
+            if taller and len(views(app)) > 1:
+                break
+            await pilot.press("n")  # on to a longer thread
+            await settle(pilot)
+        assert thread.is_anchored and thread.max_scroll_y > 0
+        assert thread.scroll_y == thread.max_scroll_y
+        assert app.focused is views(app)[-1]
+        await pilot.press("k")
+        await settle(pilot)
+        older = views(app)[-2]
+        assert app.focused is older
+        expanded = older.expanded
+        await pilot.press("enter")
+        await settle(pilot)
+        assert older.expanded is not expanded
+        top = older.region.y - thread.region.y
+        assert 0 <= top < thread.region.height  # its heading still in view, not scrolled away
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        thread = shown(app).thread
+        assert thread.max_scroll_y == 0 and thread.scroll_y == 0
+
+
+@run_async
 async def test_the_queue_beneath_reads_the_closes_once_when_shown_again(
     db: Path, tmp_path: Path
 ) -> None:

@@ -367,11 +367,13 @@ class ConversationScreen(WorkScreen):
     def action_toggle_message(self) -> None:
         focused = self.thread.focused_message()
         if focused is not None:
+            self.thread.release_anchor()  # the thread stays where it is as the message grows
             focused.toggle()
 
     def action_full_text(self) -> None:
         focused = self.thread.focused_message()
         if focused is not None:
+            self.thread.release_anchor()
             focused.toggle_full()
 
     def action_save_attachments(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -32,6 +33,7 @@ class MessageView(Static, can_focus=True):
         self.now = now
         self.expanded = expanded
         self.full = False
+        self._line_cells: list[int] = []  # each line's width in cells, when open
         self.add_class("-ours" if message.is_ours else "-theirs")
 
     def on_mount(self) -> None:
@@ -61,6 +63,7 @@ class MessageView(Static, can_focus=True):
         self.set_class(not self.expanded, "-collapsed")
         message = self.message
         if not self.expanded:
+            self._line_cells = []
             self.update(render.message_summary(message, self.now))
             return
         parts: list[Text] = [render.message_heading(message, self.now), Text(""),
@@ -73,7 +76,17 @@ class MessageView(Static, can_focus=True):
             )
         if message.attachments:
             parts.append(Text("  s saves them", style="dim"))
+        self._line_cells = [
+            cell_len(line) for part in parts for line in part.plain.rstrip("\n").split("\n")
+        ]
         self.update(Group(*parts))
+
+    def rows_at_least(self, width: int) -> int:
+        """The rows it takes at the fewest in a thread `width` cells wide: its lines each cut
+        into that width (wrapping at words only adds), and the margin below; one when folded."""
+        if not self._line_cells:
+            return 1
+        return sum(max(1, -(-cells // width)) for cells in self._line_cells) + 1
 
 
 class ThreadView(VerticalScroll):
@@ -108,15 +121,34 @@ class ThreadView(VerticalScroll):
             await self.mount_all(more)
         if thread:
             self.call_later(self._focus_newest)
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self._scroll_to_newest()
         return True
+
+    def _scroll_to_newest(self) -> None:
+        """The newest message in view, at the thread's end. A thread surely taller than its
+        view (by the lines its messages take at the fewest) is anchored: the layout that
+        places the messages scrolls it, in the frame that shows them, not one after. Another
+        is scrolled after that frame, if it turns out taller: anchored, a thread shorter than
+        its view would sit at the view's bottom (Textual scrolls it to a negative offset).
+        The reader's first move lets go of the anchor."""
+        # Taller than the whole terminal: whatever room the header, a handoff strip or the
+        # composer leave it once laid out (its height now is the last conversation's). Its
+        # width is the same from one conversation to the next (0 before its first layout).
+        width = self.scrollable_content_region.width
+        rows = sum(view.rows_at_least(width) for view in self.messages()) if width else 0
+        if rows > self.app.size.height:
+            self.anchor()
+        else:
+            self.anchor(False)
+            self.call_after_refresh(self.scroll_end, animate=False)
 
     def _focus_newest(self) -> None:
         # Decided when it runs: if the reader went to the composer meanwhile, stay there.
         focused = self.screen.focused
         views = self.messages()
         if views and (focused is None or focused is self or isinstance(focused, MessageView)):
-            self.screen.set_focus(views[-1])
+            # In view already, or scrolled to with the rest (see `_scroll_to_newest`).
+            self.screen.set_focus(views[-1], scroll_visible=False)
 
     def messages(self) -> list[MessageView]:
         """The views of the thread shown (not those kept hidden for a longer one)."""
