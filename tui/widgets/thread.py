@@ -76,8 +76,11 @@ class MessageView(Static, can_focus=True):
             )
         if message.attachments:
             parts.append(Text("  s saves them", style="dim"))
+        # A line cut rather than wrapped (the heading, an attachment) counts as one cell wide.
         self._line_cells = [
-            cell_len(line) for part in parts for line in part.plain.rstrip("\n").split("\n")
+            1 if part.no_wrap else cell_len(line)
+            for part in parts
+            for line in part.plain.rstrip("\n").split("\n")
         ]
         self.update(Group(*parts))
 
@@ -126,7 +129,7 @@ class ThreadView(VerticalScroll):
 
     def _scroll_to_newest(self) -> None:
         """The newest message in view, at the thread's end. A thread surely taller than its
-        view (by the lines its messages take at the fewest) is anchored: the layout that
+        view (by the rows its messages take at the fewest) is anchored: the layout that
         places the messages scrolls it, in the frame that shows them, not one after. Another
         is scrolled after that frame, if it turns out taller: anchored, a thread shorter than
         its view would sit at the view's bottom (Textual scrolls it to a negative offset).
@@ -136,7 +139,7 @@ class ThreadView(VerticalScroll):
         # width is the same from one conversation to the next (0 before its first layout).
         width = self.scrollable_content_region.width
         rows = sum(view.rows_at_least(width) for view in self.messages()) if width else 0
-        if rows > self.app.size.height:
+        if rows > self.app.size.height + 1:  # + the last message's margin, which may not count
             self.anchor()
         else:
             self.anchor(False)
