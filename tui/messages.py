@@ -1,9 +1,13 @@
 """Messages that cross screens: what the background workers (sync, sender, store watch) tell
-the app, and what the app tells every screen. Screen-local messages live in their screen."""
+the app, and what the app tells every screen (and whether a screen is in sight to take it at
+once). Screen-local messages live in their screen."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.message import Message
+from textual.screen import Screen
 
 from tui.background import OutboxReport, SyncState
 
@@ -50,3 +54,11 @@ class StoreChanged(Message):
     def can_replace(self, message: Message) -> bool:
         # A change of any kind ("") stands for every other; others only for their own kind.
         return isinstance(message, StoreChanged) and (not self.kind or message.kind == self.kind)
+
+
+def in_sight(screen: Screen[Any]) -> bool:
+    """On top, or under dialogs only (which leave it in view): not under a full screen (the
+    queue under a conversation), nor off the stack. What is out of sight catches up on a
+    change when shown again, rather than being drawn (and its screen laid out) unseen."""
+    stack = screen.app.screen_stack
+    return screen in stack and all(s.is_modal for s in stack[stack.index(screen) + 1 :])

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from storage.queues import QUEUES, QueueKey, QueueRow, spec
 from tui.backend import HandoffPlan, RowPage
 from tui.bindings import QUEUE
-from tui.messages import StoreChanged, rows_only
+from tui.messages import StoreChanged, in_sight, rows_only
 from tui.screens.tag_picker import TagChanges
 from tui.screens.work import WorkScreen
 from tui.widgets.footer import KeysFooter
@@ -228,14 +228,9 @@ class QueueScreen(WorkScreen):
             return "Nothing waits on you. Inbox zero."
         return f"No conversations in {spec(self.queue).title}."
 
-    def _in_sight(self) -> bool:
-        """On top, or under dialogs only (which leave it in view), not under a conversation."""
-        stack = self.app.screen_stack
-        return self in stack and all(s.is_modal for s in stack[stack.index(self) + 1 :])
-
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
-        if self._in_sight():
+        if in_sight(self):
             self._catch_up({event.kind})
         else:
             # Under a conversation: read once when shown again, not at each change

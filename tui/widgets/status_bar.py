@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from mail.sanitize import clean_line
 from tui import background as bg
+from tui.messages import in_sight
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,10 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._show)
 
-    def _covered(self) -> bool:
-        """Under a full screen (a conversation over the queue), not only under dialogs."""
-        stack = self.app.screen_stack
-        screen = self.screen
-        return screen in stack and any(not s.is_modal for s in stack[stack.index(screen) + 1 :])
-
     def _show(self, info: StatusInfo) -> None:
         # Not drawn under another screen: Textual would lay out and draw this screen, then the
         # one on top again, at each change (a close's figures, a read mark).
-        self._behind = self._covered()
+        self._behind = not in_sight(self.screen)
         if self._behind:
             return
         right = figures_text(info)
