@@ -596,9 +596,11 @@ def search_ids(
     if not terms:
         sql = f"SELECT c.id {source} WHERE {where} ORDER BY {newest} LIMIT :limit"
         return _split_ids(store.conn.execute(_joined(sql), params).fetchone())
+    # Each match's conversation from an index, not the message rows (schema m015 says why).
     sql = (
         f"SELECT c.id {source} JOIN (SELECT m.conversation_id AS id, min(f.rank) AS rank"
-        " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+        " FROM messages_fts f JOIN messages m INDEXED BY messages_conversation_of"
+        " ON m.id = f.rowid"
         " WHERE messages_fts MATCH :fts AND f.rowid >= :floor AND f.rowid < :below"
         " GROUP BY m.conversation_id) matched ON matched.id = c.id"
         f" WHERE {where} AND c.id NOT IN (SELECT value FROM json_each(:found))"

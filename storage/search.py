@@ -117,7 +117,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
                 WHERE messages_fts MATCH :query AND rowid >= :floor ORDER BY rank LIMIT :hits
             ), best AS (
                 SELECT m.conversation_id, m.id, min(hits.rank) AS rank
-                FROM hits JOIN messages m ON m.id = hits.id
+                FROM hits JOIN messages m INDEXED BY messages_conversation_of ON m.id = hits.id
                 GROUP BY m.conversation_id ORDER BY rank LIMIT :limit
             )
             SELECT best.conversation_id, m.id, m.subject, m.from_addr, m.from_name, m.date,

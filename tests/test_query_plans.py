@@ -361,3 +361,34 @@ def test_the_plan_check_catches_a_scan_and_a_sort(db: Path) -> None:
         "messages"
     ]
     conn.close()
+
+
+def test_a_search_finds_its_matches_conversations_in_an_index_not_in_the_message_rows(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each full-text match is a message; its conversation is read from
+    messages_conversation_of (schema m015), where a page holds hundreds of them, not from the
+    messages table, where a page holds two or three message bodies: a search's first run on a
+    store the OS has not cached reads a few pages instead of one a match."""
+    from datetime import UTC, datetime
+
+    from storage import queues, search
+
+    recorder = install_recorder(monkeypatch)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with Store.open(db) as store:
+        found = queues.search_ids(store, queues.parse_query("refund", now=now), me="", now=now)
+        hits = search.search(store, "refund")
+    assert found and hits  # the demo mail has refunds: the statements ran on real matches
+    conn = sqlite3.connect(db)
+    looked_up = {}
+    for statement in recorder.statements.values():
+        if "messages_fts MATCH" in statement.sql and "JOIN messages" in statement.sql:
+            looked_up[frozenset(statement.callers)] = explain(conn, statement.sql)
+    conn.close()
+    assert set(looked_up) == {
+        frozenset({"storage.queues:search_ids"}),
+        frozenset({"storage.search:search"}),
+    }
+    for plan in looked_up.values():
+        assert any("COVERING INDEX messages_conversation_of (id=?)" in line for line in plan), plan
