@@ -44,3 +44,38 @@ async def test_after_a_late_tick_the_next_comes_within_one_interval() -> None:
     assert late - resumed < INTERVAL / 2  # the late tick comes at once
     # Half an interval after it on the timer's grid; Textual 8.2.8 alone waits one and a half.
     assert after - late < INTERVAL, f"{(after - late) * 1000:.0f} ms after the late tick"
+
+
+@run_async
+async def test_a_late_tick_that_outlasts_the_grids_next_is_followed_one_interval_after_it() -> None:
+    """A key's first frame is a late tick (off the timer's grid); when drawing it takes past
+    the grid's next tick, the next frame comes one interval after it, not at the grid's tick
+    after that (up to two intervals later), and never sooner than one interval."""
+    ticks: list[float] = []
+    busy = [0.0]
+
+    def tick() -> None:
+        ticks.append(time.monotonic())
+        time.sleep(busy[0])  # a frame being drawn: the event loop waits for it
+
+    app: App[None] = App()
+    async with app.run_test():
+        timer = app.set_interval(INTERVAL, tick, pause=True)
+        timer.resume()
+        started = time.monotonic()
+        while not ticks:
+            await asyncio.sleep(0.005)
+        timer.pause()
+        resume_at = started + 3.5 * INTERVAL  # half way between two ticks of the grid
+        while time.monotonic() < resume_at:
+            await asyncio.sleep(0.005)
+        busy[0] = 0.7 * INTERVAL  # the late tick runs past the grid's next (at 4 intervals)
+        timer.resume()
+        while len(ticks) < 3:
+            await asyncio.sleep(0.005)
+        timer.stop()
+    late, after = ticks[1], ticks[2]
+    # One interval after the late tick; the grid alone would wait one and a half.
+    assert INTERVAL * 0.95 <= after - late < INTERVAL * 1.25, (
+        f"{(after - late) * 1000:.0f} ms after the late tick"
+    )
