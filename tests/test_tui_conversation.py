@@ -15,7 +15,7 @@ from textual.widgets._footer import FooterKey
 
 from mail import attachments
 from mail.attachments import AttachmentError
-from storage import conversations, events, messages, queues
+from storage import conversations, events, messages, queues, work
 from storage.db import Store
 from storage.models import Status
 from storage.queues import QueueKey
@@ -568,18 +568,84 @@ async def test_a_slow_load_shows_the_subject_first_and_no_other_thread(
             return load(conversation_id)
 
         app.backend.conversation_view = slow_load  # type: ignore[method-assign]
+        # The next one was read ahead: shown at once (its read behind it waits at the gate,
+        # and so does the read ahead of the one after it).
         await pilot.press("n")
         for _ in range(3):
             await pilot.pause()
+        assert shown(app).conversation_id == rows[1].id and shown(app).thread.visible
+        words = views(app)[-1].message.new_text.strip().splitlines()[0][:30]
+        await pilot.press("n")  # not read ahead: the store answers slowly
+        for _ in range(3):
+            await pilot.pause()
         screen = shown(app)
-        assert screen.view is None and screen.conversation_id == rows[1].id
-        assert rows[1].subject[:40] in "\n".join(screen_text(app).splitlines()[:4])
+        assert screen.view is None and screen.conversation_id == rows[2].id
+        assert rows[2].subject[:40] in "\n".join(screen_text(app).splitlines()[:4])
         assert not screen.thread.visible and screen.thread.focused_message() is None
         assert words not in screen_text(app)  # the last conversation's thread is hidden
         gate.set()
         await settle(pilot)
         assert screen.thread.visible and screen.view is not None
+        assert {v.message.conversation_id for v in views(app)} == {rows[2].id}
+
+
+@run_async
+async def test_the_next_conversation_is_read_ahead_and_shown_at_once_then_read_again(
+    db: Path, tmp_path: Path
+) -> None:
+    """`n` (and a close, which moves on the same way) shows the next conversation in the
+    key's first frame, from what was read while the last one was read; the store is read
+    again behind it, and what changed meanwhile shows a moment later."""
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        # A change the app has not heard of yet (as another process's, before the store
+        # watch's next look): a tag on the next conversation.
+        with Store.open(db) as store, store.atomic():
+            work.add_tag(store, [rows[1].id], "approved-by-pete", actor="Pete", at=NOW)
+        gate = hold_back(app.backend, "conversation_view")
+        await pilot.press("n")
+        for _ in range(3):
+            await pilot.pause()
+        screen = shown(app)
+        assert screen.view is not None and screen.view.row.id == rows[1].id
+        assert screen.thread.visible
         assert {v.message.conversation_id for v in views(app)} == {rows[1].id}
+        assert "approved-by-pete" not in screen_text(app)  # as read ahead
+        gate.set()
+        await settle(pilot)
+        assert "approved-by-pete" in screen_text(app)  # read again behind it
+
+
+@run_async
+async def test_nothing_is_read_ahead_across_a_change_the_app_heard_of(
+    db: Path, tmp_path: Path
+) -> None:
+    rows = needs_reply(db)
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = shown(app)
+        before = screen._ahead
+        assert before is not None and before.row.id == rows[1].id
+        gate = hold_back(app.backend, "conversation_view")
+        app.store_changed()  # new mail, say: the next conversation may have more
+        for _ in range(3):
+            await pilot.pause()
+        assert screen._ahead is None
+        await pilot.press("n")  # so the store is asked, however slow
+        for _ in range(3):
+            await pilot.pause()
+        assert screen.view is None and not screen.thread.visible
+        gate.set()
+        await settle(pilot)
+        assert screen.view is not None and screen.view.row.id == rows[1].id
+        assert screen._ahead is not None and screen._ahead.row.id == rows[2].id
 
 
 @run_async

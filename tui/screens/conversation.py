@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from mail import templates
 from mail.replies import Ranked, agent_name, context_for_customer
 from mail.sanitize import clean_line
+from storage.errors import FrontdeskError
 from storage.models import Attachment, Status
 from storage.queues import QueueRow
 from storage.replies import SavedReply
@@ -54,6 +55,13 @@ class ConversationScreen(WorkScreen):
             self.view = view
             self.now = now
             self.marking = marking  # it is being marked read
+
+    class ReadAhead(Message):
+        """The conversation a close or `n` would show next, read before it is asked for."""
+
+        def __init__(self, view: ConversationView) -> None:
+            super().__init__()
+            self.view = view
 
     class Viewed(Message):
         """The conversation is marked read: the status bar's figures, read after."""
@@ -103,6 +111,8 @@ class ConversationScreen(WorkScreen):
         self._draft_written = 0
         self._composer = Composer(id="composer", clock=self.now)
         self._built = False  # drawn once with a conversation
+        # The next conversation of the queue, read while this one is read (see `_read_ahead`).
+        self._ahead: ConversationView | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="conv-header")
@@ -168,15 +178,19 @@ class ConversationScreen(WorkScreen):
 
     # -- loading --------------------------------------------------------------------------
 
-    def reload(self, mark_viewed: bool = False) -> None:
-        self._load(self.conversation_id, mark_viewed)
+    def reload(self, mark_viewed: bool = False, shown: ConversationView | None = None) -> None:
+        self._load(self.conversation_id, mark_viewed, shown)
 
     @work(thread=True, exclusive=True, group="conversation-load", exit_on_error=False)
-    def _load(self, conversation_id: int, mark_viewed: bool) -> None:
+    def _load(
+        self, conversation_id: int, mark_viewed: bool, shown: ConversationView | None = None
+    ) -> None:
+        """Reads the conversation and shows it, unless it is `shown` already (read ahead)."""
         view = self.backend.conversation_view(conversation_id)
         if get_current_worker().is_cancelled:
             return
-        self.post_message(self.Loaded(view, self.now(), mark_viewed))
+        if view != shown:
+            self.post_message(self.Loaded(view, self.now(), mark_viewed))
         # Marked read after it is on its way to the screen: the write waits on the disk.
         if mark_viewed:
             self.backend.mark_viewed(conversation_id)
@@ -185,6 +199,32 @@ class ConversationScreen(WorkScreen):
     @on(Viewed)
     def _viewed(self, event: Viewed) -> None:
         self.frontdesk.marked(event.conversation_id, event.figures)
+        if event.conversation_id == self.conversation_id:
+            self._read_next()
+
+    def _read_next(self) -> None:
+        """Reads the conversation a close would move on to (the next, else the previous) once
+        this one is on screen and marked: that one then shows in the key's first frame, as a
+        mail client shows the next message it has fetched ahead. The store is read again
+        behind it, and what changed meanwhile is shown a moment later."""
+        target = self._neighbour(1) or self._neighbour(-1)
+        if target is not None and (self._ahead is None or self._ahead.row.id != target):
+            self._ahead = None
+            self._read_ahead(target)
+
+    @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False)
+    def _read_ahead(self, conversation_id: int) -> None:
+        try:
+            view = self.backend.conversation_view(conversation_id)
+        except FrontdeskError:
+            return  # gone meanwhile: it is read (and reported) when it is asked for
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ReadAhead(view))
+
+    @on(ReadAhead)
+    def _read_ahead_done(self, event: ReadAhead) -> None:
+        if event.view.row.id in (self._neighbour(1), self._neighbour(-1)):
+            self._ahead = event.view
 
     def _paint_from_queue(self) -> None:
         """What the queue's row already says (the header, the place), with the last
@@ -241,6 +281,8 @@ class ConversationScreen(WorkScreen):
                 _undone, plan, body = self._undone_handoff
                 self._undone_handoff = None
                 composer.open_handoff(self._reply_to(), plan, body)
+        if not event.marking:  # read again after a change: so is the next (else once marked)
+            self._read_next()
 
     def _show_place(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -263,6 +305,7 @@ class ConversationScreen(WorkScreen):
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
+        self._ahead = None  # read again once this one is
         self.reload()
 
     # -- moving ---------------------------------------------------------------------------
@@ -287,7 +330,13 @@ class ConversationScreen(WorkScreen):
         # them): the thread has them, and focuses its newest message when it arrives.
         self.set_focus(self.thread)
         self._paint_from_queue()
-        self.reload(mark_viewed=True)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.row.id == conversation_id:
+            # Shown now, in this key's frame; the store is read again behind it.
+            self.post_message(self.Loaded(ahead, self.now(), True))
+            self.reload(mark_viewed=True, shown=ahead)
+        else:
+            self.reload(mark_viewed=True)
 
     def _neighbour(self, step: int) -> int | None:
         if self.conversation_id not in self.queue_ids:
@@ -320,6 +369,7 @@ class ConversationScreen(WorkScreen):
             self.go_to(target)
 
     def dismiss_to_queue(self) -> None:
+        self._ahead = None
         self._keep_draft()
         self._stop_handle_clock()
         self.app.pop_screen()
