@@ -143,6 +143,47 @@ async def test_t_marks_the_tags_the_rows_on_screen_show_without_asking_the_store
         assert asked == []
 
 
+def picker_count(app: object, name: str) -> int:
+    picker = app.screen  # type: ignore[attr-defined]
+    assert isinstance(picker, TagPickerScreen)
+    return next(choice.total_count for choice in picker.choices if choice.name == name)
+
+
+@run_async
+async def test_t_opens_at_once_on_the_list_read_ahead_and_read_again_after_each_change(
+    db: Path, tmp_path: Path
+) -> None:
+    """The picker's list (the tags and how many conversations carry each) is read when the
+    app starts and again after each change it hears of, so `t` asks the store nothing."""
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        release = hold_back(app.backend, "tag_choices")  # the store, slow from now on
+        await pilot.press("t")
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)  # the store has not answered
+        before = picker_count(app, "bug-report")
+        await type_text(pilot, "bug")
+        await pilot.press("enter", "ctrl+s")  # tagged: a change, the list is read again
+        for _ in range(3):
+            await pilot.pause()
+        await pilot.press("j", "t")  # before the store answers: asked, not the stale list
+        for _ in range(3):
+            await pilot.pause()
+        assert not isinstance(app.screen, TagPickerScreen)
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, TagPickerScreen)
+        assert picker_count(app, "bug-report") == before + 1
+        await pilot.press("escape", "j")
+        await settle(pilot)
+        asked = record_asks(app.backend, "tag_choices")
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TagPickerScreen) and asked == []
+
+
 @run_async
 async def test_a_new_tag_is_made_only_when_its_line_is_confirmed(db: Path, tmp_path: Path) -> None:
     first = needs_reply(db)[0]

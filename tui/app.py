@@ -32,7 +32,7 @@ from storage.db import Store
 from storage.queues import QueueKey
 from tui import background as bg
 from tui import timer_fix
-from tui.backend import Backend, Figures, HandoffPlan
+from tui.backend import Backend, Figures, HandoffPlan, TagChoice
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
 from tui.screens import tag_picker
@@ -127,6 +127,10 @@ class FrontdeskApp(App[None]):
         self.last_sent: SentReply | None = None
         self._background_started = False
         self.store_watch = bg.StoreWatch(db_path, now)
+        # Every change to the store the app hears of (its own, the sync's, another process's)
+        # counts one: what was read before it may be out of date.
+        self.store_changes = 0
+        self._tag_choices: tuple[int, list[TagChoice]] | None = None  # (store_changes, …)
 
     # -- starting and stopping ------------------------------------------------------------
 
@@ -170,6 +174,7 @@ class FrontdeskApp(App[None]):
         self.keep_long_lived()
         self.refresh_figures()
         tag_picker.build_ahead(self)
+        self.read_tag_choices()
         if not self.background:
             return
         if self.demo_outbox is None:
@@ -299,6 +304,8 @@ class FrontdeskApp(App[None]):
         """Every screen reloads what it shows (but `source`, the screen that made the change:
         it does what its change needs itself); the status bar shows `figures`, read after the
         change, else counts again, unless the change was of a row's details alone."""
+        self.store_changes += 1
+        self.read_tag_choices()
         for screen in self.screen_stack:
             if screen is not source:
                 screen.post_message(StoreChanged(kind))
@@ -306,6 +313,29 @@ class FrontdeskApp(App[None]):
             self.show_figures(figures)
         elif not rows_only({kind}):
             self.refresh_figures()
+
+    # -- the tag picker's list, read ahead ------------------------------------------------
+
+    def read_tag_choices(self) -> None:
+        """Reads the tag picker's list again (after each change: a tag's count is in it), so
+        that `t` opens the picker at once, without asking the store (`kept_tag_choices`)."""
+        self._read_tag_choices(self.store_changes)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tag-choices")
+    def _read_tag_choices(self, changes: int) -> None:
+        choices = self.backend.tag_choices()
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self.keep_tag_choices, changes, choices)
+
+    def keep_tag_choices(self, changes: int, choices: list[TagChoice]) -> None:
+        """Keeps the list read when the app had heard of `changes` changes to the store."""
+        if changes == self.store_changes:
+            self._tag_choices = (changes, choices)
+
+    def kept_tag_choices(self) -> list[TagChoice] | None:
+        """The tag picker's list, when no change was heard of since it was read."""
+        kept = self._tag_choices
+        return kept[1] if kept is not None and kept[0] == self.store_changes else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="figures", name="figures")
     def refresh_figures(self) -> None:

@@ -69,6 +69,10 @@ class WorkScreen(FrontdeskScreen):
         shown = self.shown_tags(ids)
         if shown is not None and self._all_categorized(shown):
             self._close(ids, TagChanges())
+            return
+        choices = self.frontdesk.kept_tag_choices()
+        if shown is not None and choices is not None:
+            self._show_tag_picker(ids, choices, shown, True)  # nothing to ask the store
         else:
             self._close_or_ask(ids, shown)
 
@@ -169,13 +173,20 @@ class WorkScreen(FrontdeskScreen):
 
     def action_tag(self) -> None:
         ids = self.targets()
-        if ids:
-            self._pick_tags(ids, self.shown_tags(ids))
+        if not ids:
+            return
+        shown = self.shown_tags(ids)
+        choices = self.frontdesk.kept_tag_choices()
+        if choices is not None and shown is not None:
+            self._show_tag_picker(ids, choices, shown, False)  # nothing to ask the store
+        else:
+            self._pick_tags(ids, shown, self.frontdesk.store_changes)
 
     @work(thread=True, exit_on_error=False, group="tags")
-    def _pick_tags(self, ids: list[int], shown: list[tuple[str, ...]] | None) -> None:
+    def _pick_tags(self, ids: list[int], shown: list[tuple[str, ...]] | None, changes: int) -> None:
         choices = self.backend.tag_choices()
         current = self.backend.tags_of(ids) if shown is None else shown
+        self.app.call_from_thread(self.frontdesk.keep_tag_choices, changes, choices)
         self.app.call_from_thread(self._show_tag_picker, ids, choices, current, False)
 
     def _show_tag_picker(
