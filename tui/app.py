@@ -31,7 +31,7 @@ from mail.sanitize import clean_line
 from storage.db import Store
 from storage.queues import QueueKey
 from tui import background as bg
-from tui import timer_fix
+from tui import strip_fix, timer_fix
 from tui.backend import Backend, Figures, HandoffPlan, TagChoice
 from tui.bindings import APP, unknown_ids
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
@@ -40,8 +40,10 @@ from tui.screens.base import notify_failure
 from tui.screens.queue import QueueScreen
 from tui.widgets.status_bar import StatusInfo
 
-# Every screen's frames come from Textual's timer: mended before any screen starts one.
+# Every screen's frames come from Textual's timer, and are made of its strips: both mended
+# before any screen starts.
 timer_fix.apply()
+strip_fix.apply()
 
 if TYPE_CHECKING:
     from mail.send import Transport
