@@ -17,7 +17,7 @@ from math import inf
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import BindingType
 from textual.command import Provider
@@ -34,6 +34,7 @@ from tui import background as bg
 from tui import strip_fix, timer_fix
 from tui.backend import Backend, Figures, HandoffPlan, TagChoice
 from tui.bindings import APP, unknown_ids
+from tui.collector import IDLE_SECONDS, Collector
 from tui.messages import OutboxFlushed, StoreChanged, SyncChanged, rows_only
 from tui.screens import tag_picker
 from tui.screens.base import notify_failure
@@ -133,10 +134,13 @@ class FrontdeskApp(App[None]):
         # counts one: what was read before it may be out of date.
         self.store_changes = 0
         self._tag_choices: tuple[int, list[TagChoice]] | None = None  # (store_changes, …)
+        self.collector = Collector()
 
     # -- starting and stopping ------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.collector.start()
+        self.set_interval(IDLE_SECONDS, self.collector.idle_pass)
         keys = dict(self.config.keys)
         unknown = unknown_ids(keys)
         if unknown:
@@ -189,6 +193,12 @@ class FrontdeskApp(App[None]):
         self.stops.set_all()
         self.store_watch.close()
         gc.unfreeze()  # what lived as long as the app can go with it
+        self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input_seen()
+        await super().on_event(event)
 
     def keep_long_lived(self) -> None:
         """What exists now lives as long as the app: the modules, the screens built so far and
