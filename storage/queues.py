@@ -528,6 +528,21 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
+# The columns of conversations_search_lookup (schema m016): what a search's conditions and
+# order read of each matching conversation.
+_SEARCH_LOOKUP_COLUMNS = frozenset(
+    {
+        "id",
+        "status",
+        "last_message_at",
+        "snoozed_until",
+        "tier",
+        "last_customer_message_at",
+        "last_viewed_at",
+        "last_our_message_at",
+    }
+)
+
 _STATE_CONDITIONS = {
     "open": f"c.status = 'open' AND {_AWAKE}",
     "pending": f"c.status = 'pending' AND {_AWAKE}",
@@ -596,7 +611,10 @@ def search_ids(
     if not terms:
         sql = f"SELECT c.id {source} WHERE {where} ORDER BY {newest} LIMIT :limit"
         return _split_ids(store.conn.execute(_joined(sql), params).fetchone())
-    # Each match's conversation from an index, not the message rows (schema m015 says why).
+    # Each match's conversation from an index, not the message rows (schema m015 says why),
+    # and what the conditions and the order read of it from another (m016).
+    if set(re.findall(r"\bc\.(\w+)", where)) <= _SEARCH_LOOKUP_COLUMNS and "cu." not in where:
+        source = "FROM conversations c INDEXED BY conversations_search_lookup"
     sql = (
         f"SELECT c.id {source} JOIN (SELECT m.conversation_id AS id, min(f.rank) AS rank"
         " FROM messages_fts f JOIN messages m INDEXED BY messages_conversation_of"

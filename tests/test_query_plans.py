@@ -363,13 +363,15 @@ def test_the_plan_check_catches_a_scan_and_a_sort(db: Path) -> None:
     conn.close()
 
 
-def test_a_search_finds_its_matches_conversations_in_an_index_not_in_the_message_rows(
+def test_a_search_finds_its_matches_conversations_in_indexes_not_in_the_table_rows(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each full-text match is a message; its conversation is read from
     messages_conversation_of (schema m015), where a page holds hundreds of them, not from the
-    messages table, where a page holds two or three message bodies: a search's first run on a
-    store the OS has not cached reads a few pages instead of one a match."""
+    messages table, where a page holds two or three message bodies; and what its conditions
+    and order read of each conversation from conversations_search_lookup (m016), not from the
+    conversations table: a search's first run on a store the OS has not cached reads a few
+    pages instead of one a match."""
     from datetime import UTC, datetime
 
     from storage import queues, search
@@ -377,18 +379,25 @@ def test_a_search_finds_its_matches_conversations_in_an_index_not_in_the_message
     recorder = install_recorder(monkeypatch)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with Store.open(db) as store:
+        query = queues.parse_query("refund is:open tier:vip before:2026-02-01", now=now)
         found = queues.search_ids(store, queues.parse_query("refund", now=now), me="", now=now)
+        queues.search_ids(store, query, me="", now=now)  # conditions: read from the index too
         hits = search.search(store, "refund")
     assert found and hits  # the demo mail has refunds: the statements ran on real matches
     conn = sqlite3.connect(db)
-    looked_up = {}
+    looked_up: dict[str, list[list[str]]] = {}
     for statement in recorder.statements.values():
         if "messages_fts MATCH" in statement.sql and "JOIN messages" in statement.sql:
-            looked_up[frozenset(statement.callers)] = explain(conn, statement.sql)
+            (caller,) = statement.callers
+            looked_up.setdefault(caller, []).append(explain(conn, statement.sql))
     conn.close()
-    assert set(looked_up) == {
-        frozenset({"storage.queues:search_ids"}),
-        frozenset({"storage.search:search"}),
+    assert {caller: len(plans) for caller, plans in looked_up.items()} == {
+        "storage.queues:search_ids": 2,  # with words alone, and with conditions too
+        "storage.search:search": 1,
     }
-    for plan in looked_up.values():
-        assert any("COVERING INDEX messages_conversation_of (id=?)" in line for line in plan), plan
+    lookup = "SEARCH c USING COVERING INDEX conversations_search_lookup (id=?"
+    for caller, plans in looked_up.items():
+        for plan in plans:
+            assert any("COVERING INDEX messages_conversation_of (id=?)" in p for p in plan), plan
+            if caller == "storage.queues:search_ids":
+                assert any(lookup in line for line in plan), plan
