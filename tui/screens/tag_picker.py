@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -296,7 +296,11 @@ def build_ahead(app: App[Any]) -> None:
     screen is composed when first pushed, so it is started here as a push would start it."""
     if not app.is_screen_installed(_INSTALLED):
         app.install_screen(TagPickerScreen("", [], {}), _INSTALLED)
-        app._get_screen(_INSTALLED)  # starts it: composed and mounted, not shown
+        picker, _ = app._get_screen(_INSTALLED)  # starts it: composed and mounted, not shown
+        # Sized as the screen it will cover, as a push would: its breakpoint class (-wide,
+        # -narrow) and its layout are then ready for the first `t`, which restyled and laid
+        # it out again (20-40 ms of that key).
+        picker.post_message(events.Resize(app.size, app.size))
 
 
 def open_tag_picker(
