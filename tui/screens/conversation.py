@@ -305,7 +305,10 @@ class ConversationScreen(WorkScreen):
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
-        self._ahead = None  # read again once this one is
+        # What was read ahead, or is being read, may be from before the change: read again
+        # once this one is.
+        self.workers.cancel_group(self, "read-ahead")
+        self._ahead = None
         self.reload()
 
     # -- moving ---------------------------------------------------------------------------
