@@ -4,6 +4,7 @@ prompt before closing an untagged conversation."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.support.tui import (
     team_config,
     type_text,
 )
+from tui.backend import TagChoice
 from tui.screens.queue import QueueScreen
 from tui.screens.tag_picker import TagPickerScreen
 from tui.widgets.queue_table import QueueTable
@@ -182,6 +184,31 @@ async def test_t_opens_at_once_on_the_list_read_ahead_and_read_again_after_each_
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, TagPickerScreen) and asked == []
+
+
+@run_async
+async def test_a_failed_read_ahead_of_the_tag_list_says_nothing_and_t_asks_again(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    read = app.backend.tag_choices
+    failing = [True]
+
+    def locked() -> list[TagChoice]:
+        if failing[0]:
+            raise sqlite3.OperationalError("database is locked")
+        return read()
+
+    app.backend.tag_choices = locked  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.kept_tag_choices() is None
+        assert "locked" not in notices(app)  # only a read ahead failed
+        failing[0] = False
+        await pilot.press("t")  # asks the store itself
+        await settle(pilot)
+        assert isinstance(app.screen, TagPickerScreen)
+        assert "bug-report" in screen_text(app)
 
 
 @run_async

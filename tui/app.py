@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from textual.worker import Worker, get_current_worker
 from mail.config import Config
 from mail.sanitize import clean_line
 from storage.db import Store
+from storage.errors import FrontdeskError
 from storage.queues import QueueKey
 from tui import background as bg
 from tui import strip_fix, timer_fix
@@ -335,7 +337,10 @@ class FrontdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tag-choices")
     def _read_tag_choices(self, changes: int) -> None:
-        choices = self.backend.tag_choices()
+        try:
+            choices = self.backend.tag_choices()
+        except (FrontdeskError, sqlite3.Error):
+            return  # read (and reported) when `t` asks for it
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self.keep_tag_choices, changes, choices)
 

@@ -6,6 +6,7 @@ painted at once from the queue's row, the rest when the store has answered."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -216,8 +217,8 @@ class ConversationScreen(WorkScreen):
     def _read_ahead(self, conversation_id: int) -> None:
         try:
             view = self.backend.conversation_view(conversation_id)
-        except FrontdeskError:
-            return  # gone meanwhile: it is read (and reported) when it is asked for
+        except (FrontdeskError, sqlite3.Error):
+            return  # gone meanwhile, say: it is read (and reported) when it is asked for
         if not get_current_worker().is_cancelled:
             self.post_message(self.ReadAhead(view))
 
