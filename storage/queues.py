@@ -273,15 +273,10 @@ def counts(store: Store, *, me: str, now: datetime) -> dict[QueueKey, int]:
     return {queue.key: int(found[queue.key]) for queue in QUEUES}
 
 
-def unread_count(store: Store, *, now: datetime, conversation_id: int | None = None) -> int:
-    """Conversations still in play with a customer message nobody has read or answered; with
-    `conversation_id`, whether that one counts (1 or 0: one row, read by its id)."""
+def unread_count(store: Store, *, now: datetime) -> int:
+    """Conversations still in play with a customer message nobody has read or answered."""
     sql = f"SELECT count(*) FROM conversations c WHERE {_UNREAD} AND {_ACTIVE}"
-    params = _params("", now)
-    if conversation_id is not None:
-        sql += " AND c.id = :id"
-        params["id"] = conversation_id
-    return int(store.conn.execute(sql, params).fetchone()[0])
+    return int(store.conn.execute(sql, _params("", now)).fetchone()[0])
 
 
 def _query(queue: QueueKey | str, status: Status | None) -> tuple[str, str]:
