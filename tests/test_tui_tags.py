@@ -212,6 +212,29 @@ async def test_a_failed_read_ahead_of_the_tag_list_says_nothing_and_t_asks_again
 
 
 @run_async
+async def test_space_toggles_the_highlighted_tag_and_is_a_space_inside_a_typed_name(
+    db: Path, tmp_path: Path
+) -> None:
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        await pilot.press("down", "space")
+        assert picker.states["positive-feedback"] == "on"
+        assert picker.filter_input.value == ""
+        assert "[x] positive-feedback" in screen_text(app)
+        await type_text(pilot, "deal")
+        await pilot.press("space")
+        assert picker.filter_input.value == "deal "
+        assert [name for name, state in picker.states.items() if state == "on"] == [
+            "positive-feedback"
+        ]
+
+
+@run_async
 async def test_a_new_tag_is_made_only_when_its_line_is_confirmed(db: Path, tmp_path: Path) -> None:
     first = needs_reply(db)[0]
     app = make_app(db, tmp_path)

@@ -128,7 +128,7 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
                 Text("Untagged conversations are lost feedback: pick what it was."),
                 id="picker-why",
             )
-            yield Input(placeholder="type to filter, or a new tag's name", id="picker-filter")
+            yield _Filter(placeholder="type to filter, or a new tag's name", id="picker-filter")
             yield Static("", id="picker-error")
             yield OptionList(id="picker-list")
             yield Static("", id="picker-hint")
@@ -287,6 +287,15 @@ class TagPickerScreen(ModalScreen[TagChanges | TagFilter | None]):
 
 
 _INSTALLED = "tag-picker"
+
+
+class _Filter(Input):
+    """The picker's filter, which leaves space to the picker's binding (`action_space`): an
+    Input that may take a key has Textual drop every binding of that key, priority ones too,
+    so space typed into the filter and never toggled a tag."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != "space" and super().check_consume_key(key, character)
 
 
 def build_ahead(app: App[Any]) -> None:
